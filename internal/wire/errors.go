@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/samsa-go/samsa"
+	"github.com/samsa-go/samsa/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -43,8 +44,9 @@ func (e *UnsupportedAPIError) Error() string {
 func (e *UnsupportedAPIError) Unwrap() error { return samsa.ErrUnsupportedVersion }
 
 // BrokerError is a non-zero error code a broker returned during the
-// connection handshake (ApiVersions, SaslHandshake, SaslAuthenticate). Its
-// Code is the Kafka protocol error code; callers map it to a kerr value.
+// connection handshake (ApiVersions, SaslHandshake, SaslAuthenticate). It
+// unwraps to the code's kerr value, so errors.Is(err,
+// kerr.SASLAuthenticationFailed) holds.
 type BrokerError struct {
 	Addr    string
 	API     string // "ApiVersions", "SaslHandshake", "SaslAuthenticate"
@@ -61,6 +63,14 @@ func (e *BrokerError) Error() string {
 
 // keyName returns the protocol name of an API key, or "key N" for keys
 // kmsg does not know.
+// Unwrap returns the kerr value of Code.
+func (e *BrokerError) Unwrap() error {
+	if ke := kerr.ForCode(e.Code); ke != nil {
+		return ke
+	}
+	return nil
+}
+
 func keyName(key int16) string {
 	if n := kmsg.NameForKey(key); n != "" && n != "Unknown" {
 		return n

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/samsa-go/samsa/internal/wire/wiretest"
+	"github.com/samsa-go/samsa/kerr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -223,6 +224,7 @@ func TestSASL(t *testing.T) {
 				var be *BrokerError
 				require.ErrorAs(t, err, &be)
 				assert.Equal(t, tt.wantCode, be.Code)
+				assert.ErrorIs(t, err, kerr.SASLAuthenticationFailed)
 				assert.Equal(t, "SaslAuthenticate", be.API)
 				assert.NotEmpty(t, be.Message)
 				return
@@ -241,6 +243,7 @@ func TestSASL(t *testing.T) {
 		var be *BrokerError
 		require.ErrorAs(t, err, &be)
 		assert.Equal(t, "SaslHandshake", be.API)
+		assert.ErrorIs(t, err, kerr.UnsupportedSASLMechanism)
 		assert.Contains(t, be.Message, "GSSAPI")
 	})
 
