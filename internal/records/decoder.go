@@ -168,6 +168,7 @@ func (d *Decoder) Records(hdr BatchHeader, batch []byte, dst []Record) ([]Record
 // RecordIter walks the records of one batch without collecting them; see
 // Decoder.Iter. The zero value yields nothing.
 type RecordIter struct {
+	d       *Decoder // keeps a grown header buffer for the next Iter
 	hdr     BatchHeader
 	p       []byte
 	index   int
@@ -187,7 +188,7 @@ type RecordIter struct {
 //	for it.Next(&r) { ... }
 //	if err := it.Err(); err != nil { ... }
 func (d *Decoder) Iter(hdr BatchHeader, batch []byte) RecordIter {
-	it := RecordIter{hdr: hdr, headers: d.slab[:0]}
+	it := RecordIter{d: d, hdr: hdr, headers: d.slab[:0]}
 	it.p, it.err = d.section(&hdr, batch, true)
 	if it.err == nil {
 		it.err = checkCount(&hdr, it.p)
@@ -214,6 +215,9 @@ func (it *RecordIter) Next(r *Record) bool {
 	if reason == "" && nh > 0 {
 		if cap(it.headers) < nh {
 			it.headers = make([]Header, nh)
+			if it.d != nil && cap(it.d.slab) < nh {
+				it.d.slab = it.headers
+			}
 		}
 		r.Headers = it.headers[:nh:nh]
 	}

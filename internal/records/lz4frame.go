@@ -150,6 +150,9 @@ func decodeLZ4Frame(dst, src []byte, start, limit int) ([]byte, []byte, error) {
 		return dst, src, fmt.Errorf("LZ4 frame descriptor checksum %#02x, computed %#02x", src[descLen], hc)
 	}
 	src = src[descLen+1:]
+	if flg&lz4FlagContentSize == 0 {
+		dst = slices.Grow(dst, min(lz4FrameBound(src, flg, blockMax), limit-(len(dst)-start)))
+	}
 	frameStart := len(dst)
 	for {
 		if len(src) < 4 {
@@ -186,15 +189,16 @@ func decodeLZ4Frame(dst, src []byte, start, limit int) ([]byte, []byte, error) {
 			dst = append(dst, block...)
 			continue
 		}
-		dst = slices.Grow(dst, blockMax)
-		out := dst[len(dst) : len(dst)+blockMax]
-		var n int
-		var err error
-		if flg&lz4FlagBlockIndependence != 0 {
-			n, err = lz4.UncompressBlock(block, out)
-		} else {
-			dict := dst[max(frameStart, len(dst)-lz4WindowSize):]
-			n, err = lz4.UncompressBlockWithDict(block, out, dict)
+		// Decode into the spare capacity (presized for the whole frame);
+		// only if that is too small, make room for a maximum-size block.
+		out := dst[len(dst):cap(dst)]
+		if len(out) > blockMax {
+			out = out[:blockMax]
+		}
+		n, err := uncompressLZ4Block(block, out, dst, frameStart, flg)
+		if err != nil && len(out) < blockMax {
+			dst = slices.Grow(dst, blockMax)
+			n, err = uncompressLZ4Block(block, dst[len(dst):len(dst)+blockMax], dst, frameStart, flg)
 		}
 		if err != nil {
 			return dst, src, fmt.Errorf("LZ4 block: %w", err)
@@ -217,4 +221,40 @@ func decodeLZ4Frame(dst, src []byte, start, limit int) ([]byte, []byte, error) {
 		return dst, src, fmt.Errorf("LZ4 frame holds %d bytes, its header says %d", len(dst)-frameStart, contentSize)
 	}
 	return dst, src, nil
+}
+
+// uncompressLZ4Block decodes one compressed block into out, which follows
+// the frame's output so far in dst; linked blocks may refer back into up to
+// 64 KiB of that output.
+func uncompressLZ4Block(block, out, dst []byte, frameStart int, flg byte) (int, error) {
+	if flg&lz4FlagBlockIndependence != 0 {
+		return lz4.UncompressBlock(block, out)
+	}
+	return lz4.UncompressBlockWithDict(block, out, dst[max(frameStart, len(dst)-lz4WindowSize):])
+}
+
+// lz4FrameBound estimates the decoded size of the blocks at the front of
+// src (a frame after its descriptor), to size the output once: stored
+// blocks count as their size, compressed ones as at most 255 times theirs
+// (LZ4's maximum expansion) and at most the maximum block size.
+func lz4FrameBound(src []byte, flg byte, blockMax int) int {
+	total := 0
+	for len(src) >= 4 {
+		word := binary.LittleEndian.Uint32(src)
+		src = src[4:]
+		size := int(word &^ lz4Uncompressed)
+		if word == 0 || size > len(src) {
+			break
+		}
+		if word&lz4Uncompressed != 0 {
+			total += size
+		} else {
+			total += min(blockMax, size*255)
+		}
+		src = src[size:]
+		if flg&lz4FlagBlockChecksum != 0 && len(src) >= 4 {
+			src = src[4:]
+		}
+	}
+	return total
 }

@@ -48,6 +48,7 @@ func decompressSnappy(dst, src []byte, limit int) ([]byte, error) {
 		return appendSnappyBlock(dst, src, limit)
 	}
 	start := len(dst)
+	dst = slices.Grow(dst, min(xerialDecodedLen(src), limit))
 	for len(src) > 0 {
 		// A header may also follow a chunk: streams concatenated as bytes.
 		if bytes.HasPrefix(src, xerialMagic) {
@@ -93,4 +94,37 @@ func appendSnappyBlock(dst, block []byte, room int) ([]byte, error) {
 		return dst, errors.New("snappy block: decoded length differs from its header")
 	}
 	return dst[:len(dst)+n], nil
+}
+
+// xerialDecodedLen sums the decoded sizes the chunks of a xerial stream
+// announce, so that the output can be allocated once. It stops quietly at
+// anything malformed; decoding reports that.
+func xerialDecodedLen(src []byte) int {
+	total := 0
+	for len(src) > 0 {
+		if bytes.HasPrefix(src, xerialMagic) {
+			if len(src) < xerialHeaderLen {
+				break
+			}
+			src = src[xerialHeaderLen:]
+			continue
+		}
+		if len(src) < 4 {
+			break
+		}
+		size := binary.BigEndian.Uint32(src)
+		if uint64(size) > uint64(len(src)-4) {
+			break
+		}
+		n, err := s2.DecodedLen(src[4 : 4+size])
+		if err != nil {
+			break
+		}
+		total += n
+		if total < 0 || total > DefaultMaxDecompressedSize<<4 {
+			break // the caller caps it at its limit anyway
+		}
+		src = src[4+size:]
+	}
+	return max(total, 0)
 }

@@ -24,12 +24,20 @@ func appendVarint(b []byte, v int64) []byte {
 
 // readVarint decodes a zigzag varint from the front of b. It returns the
 // value and the number of bytes read; n is 0 if b ends inside the varint and
-// negative if the varint is longer than 10 bytes or overflows 64 bits.
+// negative if the varint is longer than 10 bytes or overflows 64 bits. The
+// one-byte case, by far the most common in records, is small enough to be
+// inlined.
 func readVarint(b []byte) (v int64, n int) {
-	if len(b) > 0 && b[0] < 0x80 {
-		u := uint64(b[0])
-		return int64(u>>1) ^ -int64(u&1), 1
+	if len(b) != 0 {
+		if c := b[0]; c < 0x80 {
+			return int64(c>>1) ^ -int64(c&1), 1
+		}
 	}
+	return readVarintSlow(b)
+}
+
+//go:noinline
+func readVarintSlow(b []byte) (v int64, n int) {
 	var u uint64
 	var shift uint
 	for i, c := range b {
