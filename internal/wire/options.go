@@ -85,6 +85,13 @@ type Options struct {
 // software names and versions.
 var softwareRe = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$`)
 
+// Validate reports the first invalid field of o as a *samsa.ConfigError,
+// exactly as Dial would, without dialling.
+func (o Options) Validate() error {
+	_, err := o.withDefaults()
+	return err
+}
+
 // withDefaults validates o and returns a copy with every default applied.
 // Errors are *samsa.ConfigError.
 func (o Options) withDefaults() (Options, error) {
