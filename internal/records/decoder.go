@@ -48,6 +48,11 @@ type Record struct {
 // next call on the same Decoder. That mode allocates nothing in steady
 // state and suits callers that consume each batch before decoding the next
 // (a broker validating a produce request, a consumer that copies out).
+//
+// Memory. Decompression is bounded by MaxDecompressedSize. Records then
+// needs one Record (96 bytes on 64-bit platforms) per record, and a record
+// can be as small as 7 bytes, so a batch of tiny records costs up to about
+// 14 times its decompressed size; Iter walks a batch in constant memory.
 type Decoder struct {
 	// MaxDecompressedSize limits how large a compressed batch's records
 	// section may decompress to; 0 means DefaultMaxDecompressedSize. A batch
@@ -243,7 +248,10 @@ func (it *RecordIter) Err() error { return it.err }
 // them (the end of the record), for readHeaders. A non-empty reason means
 // the record is malformed.
 func readRecord(p []byte, hdr *BatchHeader, r *Record) (rest []byte, numHeaders int, headerBytes []byte, reason string) {
-	length, n := readVarint32(p)
+	length, n := varintFast(p)
+	if n == 0 {
+		length, n = readVarint32Slow(p)
+	}
 	switch {
 	case n == 0:
 		return p, 0, nil, "truncated record length"
@@ -261,12 +269,18 @@ func readRecord(p []byte, hdr *BatchHeader, r *Record) (rest []byte, numHeaders 
 
 	r.Attributes = int8(body[0])
 	body = body[1:]
-	tsDelta, n := readVarint(body)
+	tsDelta, n := varintFast(body)
+	if n == 0 {
+		tsDelta, n = readVarintSlow(body)
+	}
 	if n <= 0 {
 		return p, 0, nil, "malformed timestamp delta"
 	}
 	body = body[n:]
-	offDelta, n := readVarint32(body)
+	offDelta, n := varintFast(body)
+	if n == 0 {
+		offDelta, n = readVarint32Slow(body)
+	}
 	if n <= 0 {
 		return p, 0, nil, "malformed offset delta"
 	}
@@ -284,7 +298,10 @@ func readRecord(p []byte, hdr *BatchHeader, r *Record) (rest []byte, numHeaders 
 	if r.Value, body, ok = readBytesField(body); !ok {
 		return p, 0, nil, "malformed value"
 	}
-	count, n := readVarint32(body)
+	count, n := varintFast(body)
+	if n == 0 {
+		count, n = readVarint32Slow(body)
+	}
 	switch {
 	case n <= 0:
 		return p, 0, nil, "malformed header count"
@@ -299,7 +316,10 @@ func readRecord(p []byte, hdr *BatchHeader, r *Record) (rest []byte, numHeaders 
 // readBytesField reads a varint-length-prefixed byte string; length -1 is
 // null (nil).
 func readBytesField(b []byte) (v, rest []byte, ok bool) {
-	l, n := readVarint32(b)
+	l, n := varintFast(b)
+	if n == 0 {
+		l, n = readVarint32Slow(b)
+	}
 	if n <= 0 || l < -1 || int(l) > len(b)-n {
 		return nil, b, false
 	}
@@ -313,7 +333,10 @@ func readBytesField(b []byte) (v, rest []byte, ok bool) {
 // readHeaders fills hs from b, which must hold exactly len(hs) headers.
 func readHeaders(b []byte, hs []Header) string {
 	for i := range hs {
-		kl, n := readVarint32(b)
+		kl, n := varintFast(b)
+		if n == 0 {
+			kl, n = readVarint32Slow(b)
+		}
 		if n <= 0 || kl < 0 || int(kl) > len(b)-n {
 			return "malformed header key"
 		}

@@ -22,20 +22,29 @@ func appendVarint(b []byte, v int64) []byte {
 	return append(b, byte(u))
 }
 
-// readVarint decodes a zigzag varint from the front of b. It returns the
-// value and the number of bytes read; n is 0 if b ends inside the varint and
-// negative if the varint is longer than 10 bytes or overflows 64 bits. The
-// one-byte case, by far the most common in records, is small enough to be
-// inlined.
-func readVarint(b []byte) (v int64, n int) {
-	if len(b) != 0 {
-		if c := b[0]; c < 0x80 {
-			return int64(c>>1) ^ -int64(c&1), 1
-		}
+// varintFast decodes a varint of one or two bytes, which covers the
+// lengths and deltas of typical records; it is small enough to be inlined.
+// n == 0 means "not that case": call readVarintSlow.
+func varintFast(b []byte) (v int64, n int) {
+	if len(b) == 0 {
+		return 0, 0
 	}
-	return readVarintSlow(b)
+	var u uint64
+	if c0 := b[0]; c0 < 0x80 {
+		u, n = uint64(c0), 1
+	} else if len(b) >= 2 && b[1] < 0x80 {
+		u, n = uint64(c0&0x7f)|uint64(b[1])<<7, 2
+	} else {
+		return 0, 0
+	}
+	return int64(u>>1) ^ -int64(u&1), n
 }
 
+// readVarintSlow decodes any zigzag varint from the front of b. It returns
+// the value and the number of bytes read; n is 0 if b ends inside the
+// varint and negative if the varint is longer than 10 bytes or overflows 64
+// bits.
+//
 //go:noinline
 func readVarintSlow(b []byte) (v int64, n int) {
 	var u uint64
@@ -57,12 +66,13 @@ func readVarintSlow(b []byte) (v int64, n int) {
 	return 0, 0
 }
 
-// readVarint32 is readVarint for fields Kafka defines as 32-bit varints; a
-// value outside the int32 range is reported as malformed (n < 0).
-func readVarint32(b []byte) (v int32, n int) {
-	w, n := readVarint(b)
-	if n > 0 && int64(int32(w)) != w {
+// readVarint32Slow is readVarintSlow for the fields Kafka defines as 32-bit
+// varints (all but the timestamp delta): a value outside the int32 range is
+// malformed (n < 0). The value is returned widened.
+func readVarint32Slow(b []byte) (v int64, n int) {
+	v, n = readVarintSlow(b)
+	if n > 0 && int64(int32(v)) != v {
 		return 0, -n
 	}
-	return int32(w), n
+	return v, n
 }

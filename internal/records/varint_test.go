@@ -22,6 +22,28 @@ func TestVarintRoundTrip(t *testing.T) {
 	}
 }
 
+func TestVarintFastAgreesWithSlowPath(t *testing.T) {
+	for hi := range 256 {
+		for lo := range 256 {
+			for _, in := range [][]byte{{byte(lo)}, {byte(lo), byte(hi)}, {byte(lo), byte(hi), 0x01}} {
+				v, n := varintFast(in)
+				if n == 0 {
+					continue // not its case
+				}
+				wv, wn := readVarintSlow(in)
+				if v != wv || n != wn {
+					t.Fatalf("% x: fast path %d/%d, slow path %d/%d", in, v, n, wv, wn)
+				}
+			}
+		}
+	}
+	// It declines what it does not handle.
+	for _, in := range [][]byte{nil, {0x80}, {0x80, 0x80, 0x01}} {
+		_, n := varintFast(in)
+		assert.Zero(t, n, "% x", in)
+	}
+}
+
 func TestReadVarintMalformed(t *testing.T) {
 	tests := []struct {
 		name string
@@ -45,4 +67,21 @@ func TestReadVarintMalformed(t *testing.T) {
 	v, n := readVarint32(appendVarint(nil, math.MinInt32))
 	assert.Equal(t, 5, n)
 	assert.Equal(t, int32(math.MinInt32), v)
+}
+
+// readVarint and readVarint32 combine the fast and slow paths as the
+// decoder does.
+func readVarint(b []byte) (v int64, n int) {
+	if v, n = varintFast(b); n == 0 {
+		v, n = readVarintSlow(b)
+	}
+	return v, n
+}
+
+func readVarint32(b []byte) (v int32, n int) {
+	w, n := varintFast(b) // two bytes always fit in an int32
+	if n == 0 {
+		w, n = readVarint32Slow(b)
+	}
+	return int32(w), n
 }
