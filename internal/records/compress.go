@@ -115,7 +115,7 @@ func (c *Compressor) compressGzip(dst, src []byte, level int) ([]byte, error) {
 	pool.Put(e)
 	if err != nil {
 		// Writing to an appendWriter cannot fail; this is a codec bug.
-		return dst, fmt.Errorf("records: gzip compression failed: %w", err)
+		return dst, fmt.Errorf("samsa: gzip compression failed: %w", err)
 	}
 	return out, nil
 }
@@ -136,7 +136,7 @@ func (c *Compressor) compressZstd(dst, src []byte, level int) ([]byte, error) {
 		// the encoder owns no goroutines that would need a Close.
 		e, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(speed), zstd.WithEncoderConcurrency(1))
 		if err != nil {
-			return dst, fmt.Errorf("records: zstd encoder: %w", err)
+			return dst, fmt.Errorf("samsa: zstd encoder: %w", err)
 		}
 	}
 	out := e.EncodeAll(src, dst)

@@ -14,7 +14,7 @@ var (
 	// its front does. Fetch responses may end with such a truncated batch
 	// (the broker cuts the response at the fetch size); callers drop it and
 	// fetch again from its offset. It wraps io.ErrUnexpectedEOF.
-	ErrPartial = fmt.Errorf("records: truncated record batch: %w", io.ErrUnexpectedEOF)
+	ErrPartial = fmt.Errorf("samsa: truncated record batch: %w", io.ErrUnexpectedEOF)
 
 	// ErrDecompressLimit is the cause inside a *DecompressError when the
 	// decompressed data would exceed the configured limit (a decompression
@@ -24,26 +24,26 @@ var (
 
 	// ErrUnknownCodec is returned for a compression codec id or name that
 	// Kafka does not define.
-	ErrUnknownCodec = errors.New("records: unknown compression codec")
+	ErrUnknownCodec = errors.New("samsa: unknown compression codec")
 
 	// ErrInvalidLevel is returned for a compression level the codec does not
 	// support.
-	ErrInvalidLevel = errors.New("records: invalid compression level")
+	ErrInvalidLevel = errors.New("samsa: invalid compression level")
 
 	// ErrEmptyBatch is returned by Builder.Finish for a batch without
 	// records: a producer never sends one, and Kafka's own builder produces
 	// no batch at all in that case.
-	ErrEmptyBatch = errors.New("records: a record batch needs at least one record")
+	ErrEmptyBatch = errors.New("samsa: a record batch needs at least one record")
 
 	// ErrBatchFinished is returned by Builder.Finish when Finish was already
 	// called, or Append was called after Finish, without a Reset in between.
-	ErrBatchFinished = errors.New("records: batch already finished; Reset the builder first")
+	ErrBatchFinished = errors.New("samsa: batch already finished; Reset the builder first")
 
 	// ErrInvalidBatch is wrapped by every error of Decoder.ValidateProduce
 	// that concerns the produce rules rather than the batch's integrity (a
 	// broker answers INVALID_RECORD for these, CORRUPT_MESSAGE for
 	// samsa.ErrCorruptBatch).
-	ErrInvalidBatch = errors.New("records: record batch breaks the produce rules")
+	ErrInvalidBatch = errors.New("samsa: record batch breaks the produce rules")
 )
 
 // CorruptError reports a record batch that fails its framing, CRC or record
