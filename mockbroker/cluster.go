@@ -116,7 +116,7 @@ func (c *Cluster) createInitialTopics() error {
 // (t.Cleanup). Cluster logs go to t.Log unless WithLogger is given.
 func NewTest(t testing.TB, opts ...Option) *Cluster {
 	t.Helper()
-	all := append([]Option{WithLogger(slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})))}, opts...)
+	all := append([]Option{WithLogger(slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})))}, opts...)
 	c, err := New(all...)
 	if err != nil {
 		t.Fatalf("mockbroker.NewTest: %v", err)

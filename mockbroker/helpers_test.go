@@ -2,6 +2,7 @@ package mockbroker
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -242,3 +243,23 @@ func itoa(i int) string { return fmt.Sprint(i) }
 var castagnoliTable = crc32.MakeTable(crc32.Castagnoli)
 
 func crc32c(b []byte) uint32 { return crc32.Checksum(b, castagnoliTable) }
+
+func dialClientErr(addr string) (net.Conn, error) {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err == nil {
+		conn.Close()
+	}
+	return conn, err
+}
+
+func bufioReader(r io.Reader) *bufio.Reader { return bufio.NewReader(r) }
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// sendNoFail writes a request without touching testing.T, for use from
+// goroutines other than the test's.
+func (tc *testClient) sendNoFail(req kmsg.Request) int32 {
+	tc.corr++
+	_, _ = tc.conn.Write(tc.f.AppendRequest(nil, req, tc.corr))
+	return tc.corr
+}

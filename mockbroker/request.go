@@ -120,7 +120,7 @@ func parseRequest(frame []byte, avMax int16) (*request, error) {
 			return rq, fmt.Errorf("%w: %s v%d header: bad tagged fields", errMalformedRequest, kmsg.NameForKey(rq.key), rq.version)
 		}
 	}
-	if err := body.ReadFrom(rd.b); err != nil {
+	if err := decodeBody(body, rd.b); err != nil {
 		return rq, fmt.Errorf("%w: %s v%d body: %v", errMalformedRequest, kmsg.NameForKey(rq.key), rq.version, err)
 	}
 	rq.body = body
