@@ -49,7 +49,7 @@ type metaReq struct {
 }
 
 // newFake starts n brokers; versions nil means wiretest's defaults.
-func newFake(t *testing.T, n int, versions map[int16][2]int16) *fakeCluster {
+func newFake(t testing.TB, n int, versions map[int16][2]int16) *fakeCluster {
 	f := &fakeCluster{topics: make(map[string]*fakeTopic), closing: make(chan struct{})}
 	t.Cleanup(func() { close(f.closing) })
 	for i := range n {
@@ -196,7 +196,7 @@ func (f *fakeCluster) findCoordinator(r *wiretest.Request) wiretest.Reply {
 }
 
 // deadAddr returns an address nothing listens on.
-func deadAddr(t *testing.T) string {
+func deadAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
@@ -205,7 +205,7 @@ func deadAddr(t *testing.T) string {
 }
 
 // newCluster bootstraps a Cluster and closes it when the test ends.
-func newCluster(t *testing.T, seeds []string, o Options) *Cluster {
+func newCluster(t testing.TB, seeds []string, o Options) *Cluster {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()

@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
@@ -104,5 +103,5 @@ func (o Options) backoff(n int) time.Duration {
 }
 
 func brokerAddr(host string, port int32) string {
-	return net.JoinHostPort(host, fmt.Sprint(port))
+	return net.JoinHostPort(host, strconv.FormatInt(int64(port), 10))
 }

@@ -174,8 +174,8 @@ func (c *Cluster) dial(key connKey, addr string, e *poolEntry, done chan struct{
 // coordinator lookup. Caller holds poolMu.
 func (c *Cluster) addrOf(id int32) (string, bool) {
 	if snap := c.snap.Load(); snap != nil {
-		if b, ok := snap.Brokers[id]; ok {
-			return b.Addr(), true
+		if addr, ok := snap.addrs[id]; ok {
+			return addr, true
 		}
 	}
 	addr, ok := c.learned[id]

@@ -73,6 +73,8 @@ type Snapshot struct {
 	ClusterID    string
 	// At is when the metadata was received.
 	At time.Time
+
+	addrs map[int32]string // "host:port" per broker, for the pool's fast path
 }
 
 // Leader returns the leader broker of a partition, if the partition and
@@ -97,6 +99,7 @@ func buildSnapshot(resp *kmsg.MetadataResponse, prev *Snapshot, at time.Time) *S
 	s := &Snapshot{
 		Brokers:      make(map[int32]Broker, len(resp.Brokers)),
 		Topics:       make(map[string]*Topic, len(resp.Topics)),
+		addrs:        make(map[int32]string, len(resp.Brokers)),
 		ControllerID: resp.ControllerID,
 		At:           at,
 	}
@@ -109,6 +112,7 @@ func buildSnapshot(resp *kmsg.MetadataResponse, prev *Snapshot, at time.Time) *S
 			br.Rack = *b.Rack
 		}
 		s.Brokers[b.NodeID] = br
+		s.addrs[b.NodeID] = br.Addr()
 	}
 	for i := range resp.Topics {
 		rt := &resp.Topics[i]

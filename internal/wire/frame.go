@@ -130,6 +130,11 @@ func (f *frameReader) buffered() bool { return f.frame != nil || f.end > f.off }
 // header and decodes the body as the response to req. Errors wrap
 // samsa.ErrMalformedResponse. A panic in a (possibly custom) decoder is
 // reported as a malformed response rather than taking the process down.
+//
+// kmsg (v1.15.0) bounds allocations by the bytes present but not loops: a
+// hostile flexible body announcing ~2^32 tagged fields keeps ReadFrom
+// busy for seconds before it fails. Only a misbehaving broker can send
+// that; the header's tags, which this package skips itself, are bounded.
 func decodeResponse(req kmsg.Request, corr int32, frame []byte) (resp kmsg.Response, err error) {
 	if len(frame) < 4 {
 		return nil, malformedf("frame of %d bytes has no correlation id", len(frame))
