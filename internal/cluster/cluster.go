@@ -40,7 +40,6 @@ type Cluster struct {
 	poolMu  sync.Mutex
 	pool    map[connKey]*poolEntry
 	learned map[int32]string // broker addresses learned from FindCoordinator
-	closed  bool
 
 	// Coordinator cache; see coordinator.go.
 	coordMu sync.Mutex
@@ -50,7 +49,12 @@ type Cluster struct {
 	cancel    context.CancelFunc
 	closing   chan struct{}
 	closeOnce sync.Once
-	wg        sync.WaitGroup
+
+	// lifeMu orders spawn against Close: no goroutine is added to wg once
+	// Close has set closed, so wg.Wait in Close covers every one.
+	lifeMu sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
 }
 
 // New bootstraps a Cluster from seed brokers ("host:port"). It tries the
@@ -87,9 +91,24 @@ func New(ctx context.Context, seeds []string, o Options) (*Cluster, error) {
 		return nil, err
 	}
 	c.lastAttempt = time.Now()
-	c.wg.Add(1)
-	go c.loop()
+	c.spawn(c.loop)
 	return c, nil
+}
+
+// spawn runs f on a goroutine the Cluster owns, unless Close has begun;
+// it reports whether f was started.
+func (c *Cluster) spawn(f func()) bool {
+	c.lifeMu.Lock()
+	defer c.lifeMu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+	return true
 }
 
 // bootstrap fetches the first metadata from a seed and keeps the seed's
@@ -140,9 +159,9 @@ func (c *Cluster) Snapshot() *Snapshot { return c.snap.Load() }
 // nil. Calls after Close fail with an error wrapping samsa.ErrClosed.
 func (c *Cluster) Close() error {
 	c.closeOnce.Do(func() {
-		c.poolMu.Lock()
+		c.lifeMu.Lock()
 		c.closed = true
-		c.poolMu.Unlock()
+		c.lifeMu.Unlock()
 		c.cancel()
 		close(c.closing)
 		c.wg.Wait()

@@ -134,14 +134,13 @@ func (c *Cluster) coordinatorID(ctx context.Context, kind CoordinatorKind, key s
 	c.coordMu.Lock()
 	e := c.coords[k]
 	if e == nil {
-		if c.isClosing() {
+		ne := &coordEntry{ready: make(chan struct{})}
+		if !c.spawn(func() { c.lookup(k, ne) }) {
 			c.coordMu.Unlock()
 			return -1, errClosed("coordinator lookup")
 		}
-		e = &coordEntry{ready: make(chan struct{})}
+		e = ne
 		c.coords[k] = e
-		c.wg.Add(1)
-		go c.lookup(k, e)
 	}
 	c.coordMu.Unlock()
 	select {
@@ -156,7 +155,6 @@ func (c *Cluster) coordinatorID(ctx context.Context, kind CoordinatorKind, key s
 
 // lookup runs one FindCoordinator on a Cluster-owned goroutine.
 func (c *Cluster) lookup(k coordKey, e *coordEntry) {
-	defer c.wg.Done()
 	id, err := c.findCoordinator(c.ctx, k.kind, k.key)
 	c.coordMu.Lock()
 	e.id, e.err = id, err

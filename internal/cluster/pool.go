@@ -89,11 +89,10 @@ func (c *Cluster) Conn(ctx context.Context, brokerID int32) (*wire.Conn, error) 
 func (c *Cluster) ConnFor(ctx context.Context, brokerID int32, purpose Purpose) (*wire.Conn, error) {
 	key := connKey{broker: brokerID, purpose: purpose}
 	for {
-		c.poolMu.Lock()
-		if c.closed {
-			c.poolMu.Unlock()
+		if c.isClosing() {
 			return nil, errClosed("connection pool")
 		}
+		c.poolMu.Lock()
 		addr, ok := c.addrOf(brokerID)
 		if !ok {
 			c.poolMu.Unlock()
@@ -121,9 +120,13 @@ func (c *Cluster) ConnFor(ctx context.Context, brokerID int32, purpose Purpose) 
 				closeConn(stale)
 				return nil, fmt.Errorf("%w (next dial in %v)", err, wait.Round(time.Millisecond))
 			}
-			e.dialing = make(chan struct{})
-			c.wg.Add(1)
-			go c.dial(key, addr, e, e.dialing)
+			done := make(chan struct{})
+			if !c.spawn(func() { c.dial(key, addr, e, done) }) {
+				c.poolMu.Unlock()
+				closeConn(stale)
+				return nil, errClosed("connection pool")
+			}
+			e.dialing = done
 		}
 		dialing := e.dialing
 		c.poolMu.Unlock()
@@ -149,7 +152,6 @@ func (c *Cluster) ConnFor(ctx context.Context, brokerID int32, purpose Purpose) 
 
 // dial runs one dial for a pool entry on a Cluster-owned goroutine.
 func (c *Cluster) dial(key connKey, addr string, e *poolEntry, done chan struct{}) {
-	defer c.wg.Done()
 	conn, err := wire.Dial(c.ctx, addr, c.opts.Wire)
 	c.poolMu.Lock()
 	if err != nil {
@@ -157,7 +159,7 @@ func (c *Cluster) dial(key connKey, addr string, e *poolEntry, done chan struct{
 		e.dialErr = fmt.Errorf("broker %d (%s, %s connection): %w", key.broker, addr, key.purpose, err)
 		e.retryAt = time.Now().Add(c.opts.backoff(e.failures))
 		c.log.Warn("dialing broker failed", "broker", key.broker, "addr", addr, "err", err)
-	} else if c.closed || c.pool[key] != e {
+	} else if c.isClosing() || c.pool[key] != e {
 		// Close began, or the broker left the cluster, while dialling.
 		c.poolMu.Unlock()
 		_ = conn.Close()

@@ -123,7 +123,6 @@ func (c *Cluster) isClosing() bool {
 // debounced triggered refreshes, immediate on-demand ones. After a failed
 // refresh it retries with exponential backoff.
 func (c *Cluster) loop() {
-	defer c.wg.Done()
 	timer := time.NewTimer(c.opts.MetadataMaxAge)
 	defer timer.Stop()
 	due := time.Now().Add(c.opts.MetadataMaxAge)
