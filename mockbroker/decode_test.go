@@ -25,6 +25,8 @@ func TestDecodeBodyRefusesTagBombs(t *testing.T) {
 		{"Metadata v12, topic count 2^21", versioned(kmsg.NewPtrMetadataRequest(), 12), []byte{0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x80, 0x80, 0x80, 0x01}},
 		{"ApiVersions v3, count 2^32-1", versioned(kmsg.NewPtrApiVersionsRequest(), 3), []byte{0x02, 'a', 0x02, '1', 0xff, 0xff, 0xff, 0xff, 0x0f}},
 		{"Fetch v12", versioned(kmsg.NewPtrFetchRequest(), 12), append(make([]byte, 21), 0xfe, 0xff, 0xff, 0xff, 0x0f)},
+		{"Produce v9, top-level count", versioned(kmsg.NewPtrProduceRequest(), 9), []byte{0, 0, 1, 0, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0x0f}},
+		{"Produce v9, partition count", versioned(kmsg.NewPtrProduceRequest(), 9), []byte{0, 0, 1, 0, 0, 0, 0, 2, 2, 't', 2, 0, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0x0f}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +86,9 @@ func TestDecodeBodyKeepsValidRequests(t *testing.T) {
 
 		for _, r := range reqs {
 			wire := r.AppendTo(nil)
+			if r.Key() == int16(kmsg.Produce) {
+				require.True(t, produceTagsBounded(wire), "the Produce walker accepts valid requests")
+			}
 			if len(dangerousVarints(wire)) > 0 {
 				guarded++
 			}

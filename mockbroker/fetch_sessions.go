@@ -13,7 +13,8 @@ import (
 
 // maxFetchSessions is how many incremental fetch sessions one broker keeps
 // (Kafka's max.incremental.fetch.session.cache.slots). When all are taken,
-// a client asking for a new session gets a sessionless full fetch.
+// a new session evicts the one used least recently; its client gets
+// FETCH_SESSION_ID_NOT_FOUND and starts over, as on Kafka.
 const maxFetchSessions = 1000
 
 // partKey names a partition within a fetch: by topic id from Fetch v13,
@@ -42,15 +43,17 @@ type fetchPart struct {
 // Cluster.mu.
 type fetchSession struct {
 	id     int32
-	epoch  int32 // the epoch the next request must carry
-	byID   bool  // created by Fetch v13+: partitions keyed by topic id
+	epoch  int32  // the epoch the next request must carry
+	byID   bool   // created by Fetch v13+: partitions keyed by topic id
+	used   uint64 // fetchSessions.clock when last used
 	parts  []*fetchPart
 	lookup map[partKey]*fetchPart
 }
 
 // fetchSessions are one broker's sessions. Guarded by Cluster.mu.
 type fetchSessions struct {
-	byID map[int32]*fetchSession
+	byID  map[int32]*fetchSession
+	clock uint64 // counts session uses, to find the least recently used
 }
 
 func newFetchSessions() *fetchSessions {
@@ -59,7 +62,13 @@ func newFetchSessions() *fetchSessions {
 
 func (fs *fetchSessions) create(byID bool) *fetchSession {
 	if len(fs.byID) >= maxFetchSessions {
-		return nil
+		var lru *fetchSession
+		for _, s := range fs.byID {
+			if lru == nil || s.used < lru.used {
+				lru = s
+			}
+		}
+		delete(fs.byID, lru.id)
 	}
 	for {
 		var b [4]byte
@@ -68,10 +77,15 @@ func (fs *fetchSessions) create(byID bool) *fetchSession {
 		if id == 0 || fs.byID[id] != nil {
 			continue
 		}
-		s := &fetchSession{id: id, epoch: 1, byID: byID, lookup: make(map[partKey]*fetchPart)}
+		s := &fetchSession{id: id, epoch: 1, byID: byID, used: fs.tick(), lookup: make(map[partKey]*fetchPart)}
 		fs.byID[id] = s
 		return s
 	}
+}
+
+func (fs *fetchSessions) tick() uint64 {
+	fs.clock++
+	return fs.clock
 }
 
 // set adds a partition to the session or updates the one it has.
@@ -155,7 +169,8 @@ func requestParts(r *kmsg.FetchRequest) []*fetchPart {
 //
 //	id 0, epoch -1: a full fetch without a session.
 //	id 0 (or any id), epoch 0: a full fetch that opens a new session
-//	  (closing the given one); without a free slot, sessionless.
+//	  (closing the given one), evicting the least recently used session
+//	  when all slots are taken.
 //	id n, epoch -1: close session n, then a full fetch without a session.
 //	id n, epoch e > 0: an incremental fetch in session n, which must
 //	  expect epoch e (INVALID_FETCH_SESSION_EPOCH otherwise;
@@ -178,12 +193,8 @@ func (rc *reqCtx) planFetch(r *kmsg.FetchRequest) (*fetchPlan, error) {
 		if r.SessionID != 0 {
 			delete(sessions.byID, r.SessionID)
 		}
-		parts := requestParts(r)
 		s := sessions.create(byID)
-		if s == nil {
-			return &fetchPlan{parts: parts, full: true}, nil
-		}
-		for _, fp := range parts {
+		for _, fp := range requestParts(r) {
 			s.set(fp)
 		}
 		return &fetchPlan{parts: slices.Clone(s.parts), session: s, full: true, respSessionID: s.id}, nil
@@ -214,6 +225,7 @@ func (rc *reqCtx) planFetch(r *kmsg.FetchRequest) (*fetchPlan, error) {
 			s.forget(k)
 		}
 	}
+	s.used = sessions.tick()
 	s.epoch++
 	if s.epoch <= 0 {
 		s.epoch = 1

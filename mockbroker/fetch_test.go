@@ -371,3 +371,26 @@ func TestSyntheticFetch(t *testing.T) {
 	}
 	assert.Equal(t, kerr.UnknownTopicOrPartition.Code, tc.fetchOne("nope", 0, 0).ErrorCode)
 }
+
+func TestFetchSessionEviction(t *testing.T) {
+	c := NewTest(t, WithTopic("t", 1))
+	tc := dialClient(t, c.Addrs()[0])
+	first := tc.do(sessionFetch(0, 0, 0)).(*kmsg.FetchResponse).SessionID
+	require.NotZero(t, first)
+	second := tc.do(sessionFetch(0, 0, 0)).(*kmsg.FetchResponse).SessionID
+	// Use the first so that the second is the least recently used.
+	require.Zero(t, tc.do(sessionFetch(first, 1)).(*kmsg.FetchResponse).ErrorCode)
+	for i := 0; i < maxFetchSessions-2; i++ {
+		require.NotZero(t, tc.do(sessionFetch(0, 0, 0)).(*kmsg.FetchResponse).SessionID)
+	}
+	require.Zero(t, tc.do(sessionFetch(second, 1)).(*kmsg.FetchResponse).ErrorCode, "the cache is exactly full")
+	require.Zero(t, tc.do(sessionFetch(first, 2)).(*kmsg.FetchResponse).ErrorCode)
+	// One more session evicts the least recently used one: not first or
+	// second, which were just used.
+	require.NotZero(t, tc.do(sessionFetch(0, 0, 0)).(*kmsg.FetchResponse).SessionID)
+	assert.Zero(t, tc.do(sessionFetch(first, 3)).(*kmsg.FetchResponse).ErrorCode)
+	assert.Zero(t, tc.do(sessionFetch(second, 2)).(*kmsg.FetchResponse).ErrorCode)
+	c.mu.Lock()
+	assert.Len(t, c.brokers[0].sessions.byID, maxFetchSessions)
+	c.mu.Unlock()
+}
