@@ -47,6 +47,7 @@ type Cluster struct {
 	faults     faults
 	hooks      []HookFunc
 	requests   map[int16]int
+	groups     groupCoordinator // consumer groups and their timer (group_coordinator.go)
 }
 
 // New starts a cluster configured by opts and returns it once every broker

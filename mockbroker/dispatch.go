@@ -32,11 +32,22 @@ func apiTable() []api {
 		{kmsg.Fetch, 4, 16, handleFetch},
 		{kmsg.ListOffsets, 1, 7, handleListOffsets},
 		{kmsg.Metadata, 0, 12, handleMetadata},
+		{kmsg.OffsetCommit, 0, 9, handleOffsetCommit},
+		{kmsg.OffsetFetch, 0, 9, handleOffsetFetch},
+		{kmsg.FindCoordinator, 0, 6, handleFindCoordinator},
+		{kmsg.JoinGroup, 0, 9, handleJoinGroup},
+		{kmsg.Heartbeat, 0, 4, handleHeartbeat},
+		{kmsg.LeaveGroup, 0, 5, handleLeaveGroup},
+		{kmsg.SyncGroup, 0, 5, handleSyncGroup},
+		{kmsg.DescribeGroups, 0, 6, handleDescribeGroups},
+		{kmsg.ListGroups, 0, 5, handleListGroups},
 		{kmsg.ApiVersions, 0, apiVersionsMax(), handleApiVersions},
 		{kmsg.CreateTopics, 0, 7, handleCreateTopics},
 		{kmsg.DeleteTopics, 0, 6, handleDeleteTopics},
 		{kmsg.DeleteRecords, 0, 2, handleDeleteRecords},
 		{kmsg.CreatePartitions, 0, 3, handleCreatePartitions},
+		{kmsg.DeleteGroups, 0, 3, handleDeleteGroups},
+		{kmsg.OffsetDelete, 0, 0, handleOffsetDelete},
 	}
 }
 

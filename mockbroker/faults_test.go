@@ -308,9 +308,10 @@ func TestHook(t *testing.T) {
 func TestUnimplementedAPIClosesConnection(t *testing.T) {
 	c := NewTest(t)
 	tc := dialClient(t, c.Addrs()[0])
-	fc := kmsg.NewPtrFindCoordinatorRequest()
-	fc.SetVersion(3)
-	tc.send(fc)
+	// ControlledShutdown is a controller API no mock broker serves.
+	cs := kmsg.NewPtrControlledShutdownRequest()
+	cs.SetVersion(1)
+	tc.send(cs)
 	tc.expectClosed()
 	// A version outside the served range of an implemented API too.
 	tc = dialClient(t, c.Addrs()[0])

@@ -36,7 +36,7 @@ func hostileFrames(rng *rand.Rand, maxFrame int32) map[string]func() []byte {
 			return frame(int16(kmsg.Produce), int16(20+rng.IntN(1000)), nil)
 		},
 		"unimplemented API": func() []byte {
-			return frame(int16(kmsg.FindCoordinator), 0, []byte{0, 1, 'g'})
+			return frame(int16(kmsg.ControlledShutdown), 1, []byte{0, 0, 0, 1})
 		},
 		"truncated body": func() []byte {
 			req := metadataReq(12, "a-topic", "another-topic")

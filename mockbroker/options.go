@@ -53,6 +53,7 @@ type config struct {
 	logAppendTime     map[string]bool
 	blackhole         bool
 	syntheticFetch    int // -1: off; otherwise the value size of each synthetic record
+	groups            groupConfig
 }
 
 func defaultConfig() config {
@@ -165,6 +166,9 @@ func (c *config) validate() error {
 	}
 	if c.syntheticFetch < -1 || c.syntheticFetch > maxSyntheticRecordBytes {
 		return &samsa.ConfigError{Option: "mockbroker.WithSyntheticFetch", Value: c.syntheticFetch, Reason: fmt.Sprintf("want a record size of 0 to %d bytes", maxSyntheticRecordBytes)}
+	}
+	if err := c.groups.validate(); err != nil {
+		return err
 	}
 	if c.clusterID == "" {
 		c.clusterID = randomClusterID()
