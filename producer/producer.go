@@ -1,0 +1,437 @@
+package producer
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rcrowley/go-metrics"
+
+	"github.com/samsa-go/samsa"
+	"github.com/samsa-go/samsa/accumulator"
+	"github.com/samsa-go/samsa/interceptor"
+	"github.com/samsa-go/samsa/internal/cluster"
+	"github.com/samsa-go/samsa/internal/records"
+	"github.com/samsa-go/samsa/partitioner"
+	"github.com/samsa-go/samsa/serde"
+)
+
+// Producer sends typed records to Kafka (Java's KafkaProducer): Send runs
+// the interceptors, the serializers and the partitioner on the caller's
+// goroutine and appends the record to its partition's batch; one sender
+// goroutine per producer ships the batches and runs the callbacks.
+//
+// A Producer is safe for concurrent use by any number of goroutines.
+// Create it with New and release it with Close, which delivers what was
+// sent and waits for every goroutine the producer started.
+type Producer[K, V any] struct {
+	c        *core
+	keySer   serde.Serializer[K]
+	valSer   serde.Serializer[V]
+	keyBytes bool // keySer is serde.Bytes: Serialize returns the caller's slice, no copy needed
+	valBytes bool
+	chain    *interceptor.ProducerChain[*Record[K, V]]
+}
+
+// core is the part of a producer that does not depend on the record types:
+// everything the sender goroutine shares with Send.
+type core struct {
+	cfg  config
+	acc  *accumulator.Accumulator
+	part partitioner.Partitioner
+	load partitioner.LoadAware // part as LoadAware, or nil
+	log  *slog.Logger
+	met  *producerMetrics
+
+	// acker is the interceptor chain's acknowledgement side, nil without
+	// interceptors.
+	acker interface {
+		OnAcknowledgement(md RecordMetadata, err error)
+	}
+	closeChain func() error
+
+	cluster atomic.Pointer[cluster.Cluster]
+	bootSem chan struct{} // one bootstrap at a time
+	view    atomic.Pointer[metaView]
+	viewMu  sync.Mutex
+
+	// life ends when Close has stopped the sender: it cancels bootstraps,
+	// metadata waits and dials still running.
+	life context.Context
+	stop context.CancelFunc
+
+	closing    atomic.Bool
+	closeOnce  sync.Once
+	finishOnce sync.Once
+	closeErr   error
+
+	sender *sender
+	wg     sync.WaitGroup // the sender and its dialers
+
+	pendings sync.Pool // *pending
+	scratch  sync.Pool // *[]byte for AppendSerializers
+}
+
+// bytesSerdeType is the dynamic type of serde.Bytes(), whose Serialize
+// returns the caller's own slice: such keys and values are passed to the
+// accumulator as they are rather than copied into a scratch buffer first.
+var bytesSerdeType = reflect.TypeOf(serde.Bytes())
+
+// New returns a producer that serializes keys with keySerializer and values
+// with valueSerializer. Options are validated together; anything invalid
+// returns a *samsa.ConfigError. New does no I/O: the first Send connects.
+// Only WithBrokers is required.
+func New[K, V any](keySerializer serde.Serializer[K], valueSerializer serde.Serializer[V], opts ...Option) (*Producer[K, V], error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&cfg)
+		}
+	}
+	if isNil(keySerializer) {
+		return nil, &samsa.ConfigError{Option: "producer.New", Reason: "the key serializer must not be nil"}
+	}
+	if isNil(valueSerializer) {
+		return nil, &samsa.ConfigError{Option: "producer.New", Reason: "the value serializer must not be nil"}
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	var ics []ProducerInterceptor[K, V]
+	if cfg.interceptors != nil {
+		var ok bool
+		if ics, ok = cfg.interceptors.([]ProducerInterceptor[K, V]); !ok {
+			return nil, &samsa.ConfigError{Option: "producer.WithInterceptors", Value: fmt.Sprintf("%T", cfg.interceptors),
+				Reason: fmt.Sprintf("the interceptors must be for the producer's record type *producer.Record[%s, %s]",
+					reflect.TypeFor[K](), reflect.TypeFor[V]())}
+		}
+	}
+	log := cfg.logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	part := cfg.partitioner
+	if !cfg.partitionerSet {
+		var err error
+		if part, err = partitioner.Default(cfg.batchSize); err != nil {
+			return nil, err
+		}
+	}
+	acc, err := accumulator.New(
+		accumulator.WithBatchSize(cfg.batchSize),
+		accumulator.WithBufferMemory(cfg.bufferMemory),
+		accumulator.WithLinger(cfg.linger),
+		accumulator.WithRetryBackoff(cfg.retryBackoff, cfg.retryBackoffMax),
+		accumulator.WithMaxBlock(cfg.maxBlock),
+		accumulator.WithCompression(records.Codec(cfg.codec), cfg.level),
+	)
+	if err != nil {
+		return nil, err
+	}
+	reg := cfg.registry
+	if reg == nil {
+		reg = metrics.NewRegistry()
+	}
+	p := &Producer[K, V]{
+		keySer:   keySerializer,
+		valSer:   valueSerializer,
+		keyBytes: reflect.TypeOf(keySerializer) == bytesSerdeType,
+		valBytes: reflect.TypeOf(valueSerializer) == bytesSerdeType,
+	}
+	c := &core{cfg: cfg, acc: acc, part: part, log: log, met: newProducerMetrics(reg), bootSem: make(chan struct{}, 1)}
+	c.load, _ = part.(partitioner.LoadAware)
+	if len(ics) > 0 {
+		chain, err := interceptor.NewProducerChain(log, ics...)
+		if err != nil {
+			return nil, err
+		}
+		p.chain, c.acker, c.closeChain = chain, chain, chain.Close
+	}
+	c.pendings.New = func() any { return &pending{c: c} }
+	c.scratch.New = func() any { b := make([]byte, 0, 256); return &b }
+	c.life, c.stop = context.WithCancel(context.Background())
+	c.sender = newSender(c)
+	p.c = c
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		c.sender.run()
+	}()
+	return p, nil
+}
+
+// Metrics returns the go-metrics registry the producer reports to: the one
+// given with WithMetricsRegistry, or the producer's own. The names follow
+// sarama's: record-send-rate, record-error-rate, batch-size,
+// records-per-request, compression-ratio (compressed/uncompressed × 100),
+// request-rate, response-rate, request-latency-in-ms, outgoing-byte-rate,
+// requests-in-flight, each also per topic ("-for-topic-<topic>") or per
+// broker ("-for-broker-<id>") as sarama has them. Metrics are updated once
+// per batch or request, never per record. Close unregisters them.
+func (p *Producer[K, V]) Metrics() metrics.Registry { return p.c.met.reg }
+
+// Send sends rec asynchronously: it runs the interceptors' OnSend, waits
+// for the topic's metadata, serializes the key and value, chooses the
+// partition (rec.Partition if set, else the partitioner), checks the size
+// and appends the record to its partition's batch, then returns. It blocks
+// only while metadata or buffer memory is missing, for at most the max
+// block time (WithMaxBlock) and no longer than ctx allows.
+//
+// The contract is strict: if Send returns an error, the record was not
+// accepted and cb is never called; if it returns nil, cb (which may be nil)
+// is called exactly once, with the record's metadata or with the error that
+// failed it later (a broker error, the delivery timeout, a forced Close).
+// See [Callback] for where callbacks run.
+//
+// Errors: one wrapping samsa.ErrClosed after Close began; a
+// *SerializationError when a serializer fails (only this record fails);
+// an error wrapping samsa.ErrInvalidTopic for an illegal topic name;
+// partitioner.ErrInvalidPartition for an explicit partition the topic does
+// not have; samsa.ErrRecordTooLarge for a record larger than the max
+// request size or the buffer memory; samsa.ErrBufferFull after waiting the
+// max block time for memory; a *MetadataError after waiting that long for
+// metadata; ctx's error if ctx ends first; ErrNilRecord for a nil rec.
+// Every error after OnSend is also reported to the interceptors'
+// OnAcknowledgement.
+//
+// Send keeps no reference to rec. Safe for concurrent use.
+func (p *Producer[K, V]) Send(ctx context.Context, rec *Record[K, V], cb Callback) error {
+	if rec == nil {
+		return ErrNilRecord
+	}
+	c := p.c
+	if c.closing.Load() {
+		return errClosed
+	}
+	start := time.Now()
+	if p.chain != nil {
+		rec = p.chain.OnSend(rec)
+	}
+	partition, err := p.send(ctx, rec, cb, start)
+	if err != nil && c.acker != nil {
+		c.acker.OnAcknowledgement(RecordMetadata{Topic: rec.Topic, Partition: partition, Offset: -1,
+			SerializedKeySize: -1, SerializedValueSize: -1}, err)
+	}
+	return err
+}
+
+// send is Send after the interceptors. It returns the partition chosen so
+// far (-1 if none) with any error.
+func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callback, start time.Time) (int32, error) {
+	c := p.c
+	topic := rec.Topic
+	partition, explicit := rec.Partition.ID()
+	if explicit && partition < 0 {
+		return partition, &partitioner.PartitionError{Topic: topic, Partition: partition,
+			Reason: "the record's explicit partition is negative"}
+	}
+	if err := samsa.ValidateTopic(topic); err != nil {
+		return partition, err
+	}
+	if c.closing.Load() {
+		return partition, errClosed
+	}
+	deadline := start.Add(c.cfg.maxBlock)
+	ti, err := c.waitOnMetadata(ctx, topic, partition, start, deadline)
+	if err != nil {
+		return partition, err
+	}
+
+	headers := rec.Headers // serializers may append to this copy of the slice header only
+	var buf *[]byte
+	defer func() {
+		if buf != nil {
+			c.putScratch(buf)
+		}
+	}()
+	var key, value []byte
+	if p.keyBytes {
+		key, err = serde.Serialize(p.keySer, serde.FieldKey, topic, &headers, rec.Key)
+	} else {
+		buf = c.getScratch()
+		key, err = appendField(p.keySer, serde.FieldKey, buf, topic, &headers, rec.Key)
+	}
+	if err != nil {
+		return partition, &SerializationError{Topic: topic, Field: serde.FieldKey, Err: err}
+	}
+	if p.valBytes {
+		value, err = serde.Serialize(p.valSer, serde.FieldValue, topic, &headers, rec.Value)
+	} else {
+		if buf == nil {
+			buf = c.getScratch()
+		}
+		value, err = appendField(p.valSer, serde.FieldValue, buf, topic, &headers, rec.Value)
+	}
+	if err != nil {
+		return partition, &SerializationError{Topic: topic, Field: serde.FieldValue, Err: err}
+	}
+
+	size := records.HeaderSize + records.RecordSize(0, 0, key, value, headers)
+	if size > c.cfg.maxRequestSize {
+		return partition, &accumulator.RecordTooLargeError{Size: size, Limit: c.cfg.maxRequestSize, Reason: "max request size"}
+	}
+	if size > c.cfg.bufferMemory {
+		return partition, &accumulator.RecordTooLargeError{Size: size, Limit: c.cfg.bufferMemory, Reason: "total buffer memory"}
+	}
+	ts := start.UnixMilli()
+	if !rec.Timestamp.IsZero() {
+		ts = rec.Timestamp.UnixMilli()
+	}
+
+	pd := c.pendings.Get().(*pending)
+	pd.cb, pd.keySize, pd.valueSize = cb, fieldSize(key), fieldSize(value)
+	o := accumulator.AppendOptions{Topic: topic, Partition: partitioner.NoPartition, Partitioner: c.part,
+		Partitions: ti.parts, BlockDeadline: deadline}
+	if explicit {
+		o.Partition = partition
+	}
+	res, err := c.acc.AppendWith(ctx, &o, ts, key, value, headers, pd)
+	if err != nil {
+		*pd = pending{c: c}
+		c.pendings.Put(pd)
+		return res.Partition, err
+	}
+	if res.BatchIsFull || res.NewBatchCreated {
+		c.sender.wakeup()
+	}
+	return res.Partition, nil
+}
+
+// appendField serializes one field into *buf after whatever the buffer
+// already holds (the key, for a value), and returns the field's bytes; nil
+// for null.
+func appendField[T any](s serde.Serializer[T], f serde.Field, buf *[]byte, topic string, headers *[]samsa.Header, v T) ([]byte, error) {
+	at := len(*buf)
+	out, null, err := serde.Append(s, f, *buf, topic, headers, v)
+	if err != nil {
+		return nil, err
+	}
+	*buf = out
+	if null {
+		return nil, nil
+	}
+	// Cap the slice so that appending the value cannot write into the key.
+	return out[at:len(out):len(out)], nil
+}
+
+func fieldSize(b []byte) int {
+	if b == nil {
+		return -1
+	}
+	return len(b)
+}
+
+// maxKeptScratch bounds the serialization buffers kept for reuse.
+const maxKeptScratch = 64 << 10
+
+func (c *core) getScratch() *[]byte {
+	b := c.scratch.Get().(*[]byte)
+	*b = (*b)[:0]
+	return b
+}
+
+func (c *core) putScratch(b *[]byte) {
+	if cap(*b) <= maxKeptScratch {
+		c.scratch.Put(b)
+	}
+}
+
+// SendSync sends rec and waits for its acknowledgement (Java's
+// send(record).get()). It returns the record's metadata, or the error Send
+// returned, or the error that failed the record later. If ctx ends first it
+// returns an error wrapping ctx.Err(); the record may still be delivered.
+// It must not be called from a Callback. Safe for concurrent use.
+func (p *Producer[K, V]) SendSync(ctx context.Context, rec *Record[K, V]) (RecordMetadata, error) {
+	type outcome struct {
+		md  RecordMetadata
+		err error
+	}
+	ch := make(chan outcome, 1)
+	if err := p.Send(ctx, rec, func(md RecordMetadata, err error) { ch <- outcome{md, err} }); err != nil {
+		md := RecordMetadata{Partition: -1, Offset: -1, SerializedKeySize: -1, SerializedValueSize: -1}
+		if rec != nil {
+			md.Topic = rec.Topic
+		}
+		return md, err
+	}
+	select {
+	case o := <-ch:
+		return o.md, o.err
+	case <-ctx.Done():
+		return RecordMetadata{Topic: rec.Topic, Partition: -1, Offset: -1, SerializedKeySize: -1, SerializedValueSize: -1},
+			fmt.Errorf("samsa: stopped waiting for the acknowledgement; the record may still be delivered: %w", ctx.Err())
+	}
+}
+
+// Flush makes every record sent so far sendable at once, ignoring linger,
+// and waits until each has completed, successfully or not (Java's flush):
+// when Flush returns nil, every callback of a Send that returned before
+// Flush was called has run. If ctx ends first it returns an error wrapping
+// ctx.Err(); the records go on being sent. After Close began it returns an
+// error wrapping samsa.ErrClosed. It must not be called from a Callback.
+// Safe for concurrent use.
+func (p *Producer[K, V]) Flush(ctx context.Context) error {
+	c := p.c
+	if c.closing.Load() {
+		return errClosed
+	}
+	c.acc.BeginFlush()
+	c.sender.wakeup()
+	return c.acc.AwaitFlushCompletion(ctx)
+}
+
+// Close stops the producer: Send fails with samsa.ErrClosed from now on,
+// every record already accepted is sent and acknowledged (as Flush would),
+// then the sender stops, the connections close and the interceptors are
+// closed. If ctx ends before everything was delivered, what is left is
+// failed with an error wrapping samsa.ErrClosed (each callback still runs
+// once) and Close returns an error wrapping ctx.Err(). Close returns only
+// when every goroutine of the producer has exited. It is idempotent: later
+// calls wait for the first to finish and return its result. It must not be
+// called from a Callback.
+func (p *Producer[K, V]) Close(ctx context.Context) error { return p.c.close(ctx) }
+
+func (c *core) close(ctx context.Context) error {
+	c.closeOnce.Do(func() {
+		c.closing.Store(true)
+		c.acc.Close()
+		c.sender.beginClose()
+	})
+	select {
+	case <-c.sender.done:
+	case <-ctx.Done():
+		c.sender.force()
+		<-c.sender.done
+	}
+	c.finishOnce.Do(func() {
+		c.stop()
+		c.bootSem <- struct{}{} // wait out a bootstrap in progress; none starts again
+		if cl := c.cluster.Load(); cl != nil {
+			_ = cl.Close()
+		}
+		c.wg.Wait()
+		// The sender completed everything; this only catches a batch created
+		// by an append racing with the sender's exit.
+		if n := c.acc.AbortIncomplete(errForcedClose); n > 0 {
+			c.sender.aborted.Add(int64(n))
+		}
+		if c.closeChain != nil {
+			if err := c.closeChain(); err != nil {
+				c.log.Warn("samsa: closing the producer's interceptors", "err", err)
+			}
+		}
+		c.met.unregister()
+		if n := c.sender.aborted.Load(); n > 0 {
+			cause := ctx.Err()
+			if cause == nil {
+				cause = context.Canceled
+			}
+			c.closeErr = fmt.Errorf("samsa: producer closed before %d batch(es) were delivered; their records failed with ErrClosed: %w", n, cause)
+		}
+	})
+	return c.closeErr
+}
