@@ -155,6 +155,9 @@ func (r *scenarioReport) writeSetup(w func(string, ...any)) {
 	}
 	var versions []string
 	for _, c := range r.measured {
+		if r.skipped != "" {
+			break
+		}
 		if info, ok := r.infos[c]; ok {
 			versions = append(versions, fmt.Sprintf("%s %s (`%s`)", c, r.version(c), info.Module))
 		}

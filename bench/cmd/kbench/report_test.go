@@ -151,8 +151,12 @@ func TestMarkdownWithSubject(t *testing.T) {
 
 func TestMarkdownSkipped(t *testing.T) {
 	sc, _ := scenarioNamed("compat-produce")
-	rep := &scenarioReport{sc: sc, cfg: workload.DefaultConfig(), skipped: "no samsa-sarama", mockCmd: "samsa mock", loadPre: "x", loadPost: "y"}
+	rep := &scenarioReport{sc: sc, cfg: workload.DefaultConfig(), skipped: "no samsa-sarama", mockCmd: "samsa mock", loadPre: "x", loadPost: "y",
+		measured: []string{"sarama"}, missing: []string{"samsa-sarama"},
+		infos: map[string]clientInfo{"sarama": {Name: "sarama", Version: "v1.61.1", Produce: true}}}
 	md := rep.markdown()
+	assert.NotContains(t, md, "Versions:", "nothing ran, so no versions are claimed")
+	assert.Contains(t, md, "Not in this build: samsa-sarama.")
 	assert.Contains(t, md, "**Not run:** no samsa-sarama")
 	assert.NotContains(t, md, "| client |")
 	assert.False(t, rep.failed())
