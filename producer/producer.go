@@ -73,7 +73,7 @@ type core struct {
 	wg     sync.WaitGroup // the sender and its dialers
 
 	pendings sync.Pool // *pending
-	scratch  sync.Pool // *[]byte for AppendSerializers
+	scratch  sync.Pool // *sendScratch
 }
 
 // bytesSerdeType is the dynamic type of serde.Bytes(), whose Serialize
@@ -152,7 +152,7 @@ func New[K, V any](keySerializer serde.Serializer[K], valueSerializer serde.Seri
 		p.chain, c.acker, c.closeChain = chain, chain, chain.Close
 	}
 	c.pendings.New = func() any { return &pending{c: c} }
-	c.scratch.New = func() any { b := make([]byte, 0, 256); return &b }
+	c.scratch.New = func() any { return &sendScratch{buf: make([]byte, 0, 256)} }
 	c.life, c.stop = context.WithCancel(context.Background())
 	c.sender = newSender(c)
 	p.c = c
@@ -241,34 +241,29 @@ func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callbac
 		return partition, err
 	}
 
-	headers := rec.Headers // serializers may append to this copy of the slice header only
-	var buf *[]byte
-	defer func() {
-		if buf != nil {
-			c.putScratch(buf)
-		}
-	}()
+	sc := c.scratch.Get().(*sendScratch)
+	defer c.putScratch(sc)
+	// Serializers may append to this copy of the slice header; the
+	// record's own slice is left as it was.
+	sc.headers = rec.Headers
 	var key, value []byte
 	if p.keyBytes {
-		key, err = serde.Serialize(p.keySer, serde.FieldKey, topic, &headers, rec.Key)
+		key, err = serde.Serialize(p.keySer, serde.FieldKey, topic, &sc.headers, rec.Key)
 	} else {
-		buf = c.getScratch()
-		key, err = appendField(p.keySer, serde.FieldKey, buf, topic, &headers, rec.Key)
+		key, err = appendField(p.keySer, serde.FieldKey, &sc.buf, topic, &sc.headers, rec.Key)
 	}
 	if err != nil {
 		return partition, &SerializationError{Topic: topic, Field: serde.FieldKey, Err: err}
 	}
 	if p.valBytes {
-		value, err = serde.Serialize(p.valSer, serde.FieldValue, topic, &headers, rec.Value)
+		value, err = serde.Serialize(p.valSer, serde.FieldValue, topic, &sc.headers, rec.Value)
 	} else {
-		if buf == nil {
-			buf = c.getScratch()
-		}
-		value, err = appendField(p.valSer, serde.FieldValue, buf, topic, &headers, rec.Value)
+		value, err = appendField(p.valSer, serde.FieldValue, &sc.buf, topic, &sc.headers, rec.Value)
 	}
 	if err != nil {
 		return partition, &SerializationError{Topic: topic, Field: serde.FieldValue, Err: err}
 	}
+	headers := sc.headers
 
 	size := records.HeaderSize + records.RecordSize(0, 0, key, value, headers)
 	if size > c.cfg.maxRequestSize {
@@ -325,19 +320,24 @@ func fieldSize(b []byte) int {
 	return len(b)
 }
 
+// sendScratch is the per-call working memory of Send, pooled so that a
+// send allocates nothing: the buffer AppendSerializers encode into and the
+// headers serializers may extend.
+type sendScratch struct {
+	buf     []byte
+	headers []samsa.Header
+}
+
 // maxKeptScratch bounds the serialization buffers kept for reuse.
 const maxKeptScratch = 64 << 10
 
-func (c *core) getScratch() *[]byte {
-	b := c.scratch.Get().(*[]byte)
-	*b = (*b)[:0]
-	return b
-}
-
-func (c *core) putScratch(b *[]byte) {
-	if cap(*b) <= maxKeptScratch {
-		c.scratch.Put(b)
+func (c *core) putScratch(sc *sendScratch) {
+	if cap(sc.buf) > maxKeptScratch {
+		sc.buf = nil
 	}
+	sc.buf = sc.buf[:0]
+	sc.headers = nil
+	c.scratch.Put(sc)
 }
 
 // SendSync sends rec and waits for its acknowledgement (Java's
