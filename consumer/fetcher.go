@@ -1,0 +1,492 @@
+package consumer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-go/samsa"
+	"github.com/samsa-go/samsa/internal/cluster"
+	"github.com/samsa-go/samsa/internal/records"
+	"github.com/samsa-go/samsa/kerr"
+)
+
+// The fetcher keeps one fetch in flight per broker, covering every assigned
+// partition that broker leads and that may be fetched: positioned, not
+// paused, and with nothing buffered that Poll has not returned yet.
+//
+// Goroutines: a planner and one source per broker, all owned by the
+// client (started lazily, stopped by Close). The planner decides what each
+// idle source fetches next; a source sends the Fetch, decodes the record
+// batches (CRC, decompression, aborted transactions) off the polling
+// goroutine, and hands the records to the buffer that Poll drains.
+//
+// Double buffering: a partition is fetched again as soon as Poll takes the
+// last of its buffered records, so the next fetch is in flight while the
+// application processes what Poll returned.
+type fetcher struct {
+	c    *client
+	wake chan struct{} // cap 1: pokes the planner
+	// sources by broker id; guarded by client.mu.
+	sources map[int32]*source
+}
+
+// source fetches from one broker.
+type source struct {
+	f    *fetcher
+	id   int32
+	work chan *fetchPlan // cap 1; the planner sends only when !busy
+	busy bool            // a plan was handed over and not finished; guarded by client.mu
+	dec  records.Decoder // used only by the source goroutine
+}
+
+// fetchPlan is one Fetch request to build and send.
+type fetchPlan struct {
+	src   *source
+	parts []plannedPart
+}
+
+// plannedPart is one partition of a fetch, as it was when planned.
+type plannedPart struct {
+	ps          *partState
+	incarnation uint64
+	offset      int64
+	leaderEpoch int32
+	topicID     [16]byte
+}
+
+// fetchedPart is what one fetch returned for one partition: decoded records
+// that Poll hands out in order. Its records alias the response bytes,
+// which nothing else uses, so nothing was copied.
+type fetchedPart struct {
+	ps          *partState
+	incarnation uint64
+	recs        []records.Record
+	batches     []batchMeta // per batch, the end index of its records in recs
+	next        int         // the next record to return
+	batch       int         // the batch of recs[next]
+	nextOffset  int64       // where to fetch from once every record was returned
+	bytes       int64       // accounted against the buffered bytes bound
+}
+
+// batchMeta is what records of one batch share.
+type batchMeta struct {
+	end       int // index in recs after the batch's last record
+	epoch     int32
+	logAppend bool
+}
+
+func newFetcher(c *client) *fetcher {
+	return &fetcher{c: c, wake: make(chan struct{}, 1), sources: make(map[int32]*source)}
+}
+
+// start starts the planner goroutine.
+func (f *fetcher) start() {
+	f.c.goRun(f.plannerLoop)
+}
+
+// wakeLocked asks the planner to plan again. Safe with or without
+// client.mu held; the name says it may be called with it.
+func (f *fetcher) wakeLocked() {
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}
+
+// plannerLoop plans fetches whenever something changed, and after backoffs
+// expire.
+func (f *fetcher) plannerLoop(ctx context.Context) {
+	c := f.c
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		c.mu.Lock()
+		plans, next, missing, orphans := f.planLocked(time.Now())
+		c.mu.Unlock()
+		for _, p := range plans {
+			p.src.work <- p // never blocks: the source was idle
+		}
+		if len(missing) > 0 {
+			// Topics the metadata does not cover yet: ask for them
+			// (a refresh only covers topics once asked for).
+			rctx, cancel := context.WithTimeout(ctx, c.cfg.requestTimeout)
+			if _, err := c.cl.Refresh(rctx, missing...); err != nil && ctx.Err() == nil {
+				c.log.Debug("consumer: metadata refresh for assigned topics failed", slog.Any("error", err))
+			}
+			cancel()
+		}
+		if orphans || len(missing) > 0 {
+			c.cl.TriggerRefresh()
+			retry := time.Now().Add(c.cfg.retryBackoff)
+			if next.IsZero() || retry.Before(next) {
+				next = retry
+			}
+		}
+		var tc <-chan time.Time
+		if !next.IsZero() {
+			timer.Reset(max(time.Until(next), 0))
+			tc = timer.C
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-f.wake:
+		case <-tc:
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+	}
+}
+
+// planLocked groups the fetchable partitions by leader into one plan per
+// idle source. It returns the plans, the earliest time a backoff ends,
+// topics missing from the metadata, and whether some partition has no
+// known leader. client.mu must be held.
+func (f *fetcher) planLocked(now time.Time) (plans []*fetchPlan, next time.Time, missing []string, orphans bool) {
+	c := f.c
+	if c.isClosing() || c.bufferedBytes >= c.cfg.maxBufferedBytes {
+		return nil, time.Time{}, nil, false
+	}
+	snap := c.cl.Snapshot()
+	var byBroker map[int32]*fetchPlan
+	seenMissing := make(map[string]bool)
+	for _, ps := range c.parts {
+		if !ps.fetchable(now) {
+			if ps.hasPos && ps.backoffUntil.After(now) && (next.IsZero() || ps.backoffUntil.Before(next)) {
+				next = ps.backoffUntil
+			}
+			continue
+		}
+		t := snap.Topics[ps.tp.Topic]
+		if t == nil {
+			if !seenMissing[ps.tp.Topic] {
+				seenMissing[ps.tp.Topic] = true
+				missing = append(missing, ps.tp.Topic)
+			}
+			continue
+		}
+		p, ok := t.Partition(ps.tp.Partition)
+		if !ok || p.Leader < 0 {
+			orphans = true
+			continue
+		}
+		if _, ok := snap.Brokers[p.Leader]; !ok {
+			orphans = true
+			continue
+		}
+		src := f.sourceLocked(p.Leader)
+		if src.busy {
+			continue
+		}
+		if byBroker == nil {
+			byBroker = make(map[int32]*fetchPlan)
+		}
+		plan := byBroker[p.Leader]
+		if plan == nil {
+			plan = &fetchPlan{src: src}
+			byBroker[p.Leader] = plan
+			plans = append(plans, plan)
+		}
+		plan.parts = append(plan.parts, plannedPart{
+			ps: ps, incarnation: ps.incarnation, offset: ps.position,
+			leaderEpoch: p.LeaderEpoch, topicID: t.ID,
+		})
+	}
+	for _, plan := range plans {
+		plan.src.busy = true
+		for _, pp := range plan.parts {
+			pp.ps.inflight = true
+		}
+	}
+	return plans, next, missing, orphans
+}
+
+// sourceLocked returns the source for a broker, starting it if needed.
+func (f *fetcher) sourceLocked(id int32) *source {
+	if s := f.sources[id]; s != nil {
+		return s
+	}
+	s := &source{f: f, id: id, work: make(chan *fetchPlan, 1)}
+	s.dec.MaxDecompressedSize = int(max(f.c.cfg.fetchMaxBytes, f.c.cfg.maxPartitionBytes)) * 4
+	f.sources[id] = s
+	f.c.goRun(s.loop)
+	return s
+}
+
+func (s *source) loop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case plan := <-s.work:
+			s.fetch(ctx, plan)
+		}
+	}
+}
+
+// partResult is the outcome of one partition of a fetch, computed without
+// the client lock.
+type partResult struct {
+	err                       error // partition error (a kerr value), or nil
+	dec                       decoded
+	bytes                     int64
+	highWatermark, lastStable int64
+	logStart                  int64
+}
+
+// fetch sends one plan's Fetch and applies the results.
+func (s *source) fetch(ctx context.Context, plan *fetchPlan) {
+	c := s.f.c
+	results := make([]partResult, len(plan.parts))
+	start := time.Now()
+	resp, err := s.send(ctx, plan)
+	if err == nil {
+		err = s.decodeResponse(plan, resp, results)
+	}
+	if err != nil && ctx.Err() == nil {
+		c.log.Debug("consumer: fetch failed", slog.Int("broker", int(s.id)), slog.Any("error", err))
+		c.cl.TriggerRefresh()
+	}
+	c.met.fetched(s.id, time.Since(start), results)
+
+	now := time.Now()
+	c.mu.Lock()
+	s.busy = false
+	gotData := false
+	for i := range plan.parts {
+		if s.applyLocked(&plan.parts[i], &results[i], err, now) {
+			gotData = true
+		}
+	}
+	c.mu.Unlock()
+	s.f.wakeLocked()
+	if gotData {
+		c.wakePoll()
+	}
+}
+
+// cappedRequest caps the version of a request below what kmsg knows, for
+// example Fetch at v12 when a topic id is unknown.
+type cappedRequest struct {
+	kmsg.Request
+	max int16
+}
+
+func (r cappedRequest) MaxVersion() int16 { return min(r.Request.MaxVersion(), r.max) }
+
+// send builds and sends the Fetch of a plan.
+func (s *source) send(ctx context.Context, plan *fetchPlan) (*kmsg.FetchResponse, error) {
+	c := s.f.c
+	req := kmsg.NewPtrFetchRequest()
+	req.ReplicaID = -1
+	req.MaxWaitMillis = int32(c.cfg.fetchMaxWait / time.Millisecond)
+	req.MinBytes = c.cfg.fetchMinBytes
+	req.MaxBytes = c.cfg.fetchMaxBytes
+	req.IsolationLevel = int8(c.cfg.isolation)
+	req.SessionID, req.SessionEpoch = 0, -1 // no fetch session: every fetch is a full one
+	maxVersion := req.MaxVersion()
+	index := make(map[string]int) // topic -> index in req.Topics
+	for i := range plan.parts {
+		pp := &plan.parts[i]
+		if pp.topicID == ([16]byte{}) {
+			maxVersion = min(maxVersion, 12) // v13+ names topics by id only
+		}
+		ti, ok := index[pp.ps.tp.Topic]
+		if !ok {
+			t := kmsg.NewFetchRequestTopic()
+			t.Topic, t.TopicID = pp.ps.tp.Topic, pp.topicID
+			req.Topics = append(req.Topics, t)
+			ti = len(req.Topics) - 1
+			index[pp.ps.tp.Topic] = ti
+		}
+		p := kmsg.NewFetchRequestTopicPartition()
+		p.Partition = pp.ps.tp.Partition
+		p.FetchOffset = pp.offset
+		p.CurrentLeaderEpoch = pp.leaderEpoch
+		p.PartitionMaxBytes = c.cfg.maxPartitionBytes
+		req.Topics[ti].Partitions = append(req.Topics[ti].Partitions, p)
+	}
+	conn, err := c.cl.ConnFor(ctx, s.id, cluster.PurposeFetch)
+	if err != nil {
+		return nil, err
+	}
+	// The broker may hold the fetch for the max wait; allow that on top of
+	// the request timeout.
+	rctx, cancel := context.WithTimeout(ctx, c.cfg.requestTimeout+c.cfg.fetchMaxWait)
+	defer cancel()
+	resp, err := conn.Do(rctx, cappedRequest{Request: req, max: maxVersion})
+	if err != nil {
+		return nil, err
+	}
+	fr, ok := resp.(*kmsg.FetchResponse)
+	if !ok {
+		return nil, fmt.Errorf("%w: fetch answered with %T", samsa.ErrMalformedResponse, resp)
+	}
+	if fr.ErrorCode != 0 {
+		return nil, fmt.Errorf("fetch from broker %d: %w", s.id, kerr.ForCode(fr.ErrorCode))
+	}
+	return fr, nil
+}
+
+// partKey identifies a partition in a fetch response: by name up to v12,
+// by topic id from v13.
+type partKey struct {
+	topic     string
+	id        [16]byte
+	partition int32
+}
+
+// decodeResponse matches the response's partitions to the plan and decodes
+// their record batches into results. Partitions the broker left out keep a
+// zero result (no data, no error).
+func (s *source) decodeResponse(plan *fetchPlan, resp *kmsg.FetchResponse, results []partResult) error {
+	c := s.f.c
+	byID := resp.Version >= 13
+	index := make(map[partKey]int, len(plan.parts))
+	for i := range plan.parts {
+		pp := &plan.parts[i]
+		k := partKey{partition: pp.ps.tp.Partition}
+		if byID {
+			k.id = pp.topicID
+		} else {
+			k.topic = pp.ps.tp.Topic
+		}
+		index[k] = i
+		results[i].highWatermark, results[i].lastStable, results[i].logStart = -1, -1, -1
+	}
+	for ti := range resp.Topics {
+		rt := &resp.Topics[ti]
+		for pi := range rt.Partitions {
+			rp := &rt.Partitions[pi]
+			k := partKey{partition: rp.Partition}
+			if byID {
+				k.id = rt.TopicID
+			} else {
+				k.topic = rt.Topic
+			}
+			i, ok := index[k]
+			if !ok {
+				continue // not asked for: ignore, as Java does
+			}
+			res := &results[i]
+			if rp.ErrorCode != 0 {
+				res.err = kerr.ForCode(rp.ErrorCode)
+				continue
+			}
+			res.highWatermark, res.lastStable, res.logStart = rp.HighWatermark, rp.LastStableOffset, rp.LogStartOffset
+			res.bytes = int64(len(rp.RecordBatches))
+			in := decodeInput{
+				data:        rp.RecordBatches,
+				fetchOffset: plan.parts[i].offset,
+				lastStable:  -1,
+			}
+			if c.cfg.isolation == ReadCommitted {
+				in.readCommitted = true
+				in.lastStable = rp.LastStableOffset
+				in.aborted = abortedFrom(rp.AbortedTransactions)
+			}
+			res.dec = decodePartition(&s.dec, in)
+		}
+	}
+	return nil
+}
+
+// applyLocked applies one partition's result to its state; it reports
+// whether Poll has something new (records or an error). reqErr is the
+// failure of the whole request, if any. client.mu must be held.
+func (s *source) applyLocked(pp *plannedPart, res *partResult, reqErr error, now time.Time) bool {
+	c := s.f.c
+	ps := pp.ps
+	ps.inflight = false
+	if ps.removed || ps.incarnation != pp.incarnation || !ps.hasPos || ps.position != pp.offset {
+		return false // reassigned, seeked or reset meanwhile: stale
+	}
+	backoff := func() { ps.backoffUntil = now.Add(c.cfg.backoff(0, c.jitter())) }
+	if reqErr != nil {
+		backoff()
+		return false
+	}
+	if res.highWatermark >= 0 {
+		ps.highWatermark, ps.lastStable, ps.logStart = res.highWatermark, res.lastStable, res.logStart
+	}
+	switch err := res.err; {
+	case err == nil:
+	case errors.Is(err, kerr.OffsetOutOfRange):
+		c.log.Info("consumer: fetch offset out of range; applying the auto offset reset",
+			slog.String("partition", ps.tp.String()), slog.Int64("offset", pp.offset),
+			slog.String("reset", c.cfg.offsetReset.String()))
+		c.applyResetPolicyLocked(ps, pp.offset)
+		c.wakePoll()
+		return true
+	case errors.Is(err, kerr.NotLeaderOrFollower), errors.Is(err, kerr.FencedLeaderEpoch),
+		errors.Is(err, kerr.UnknownLeaderEpoch), errors.Is(err, kerr.LeaderNotAvailable),
+		errors.Is(err, kerr.UnknownTopicOrPartition), errors.Is(err, kerr.UnknownTopicID),
+		errors.Is(err, kerr.ReplicaNotAvailable), errors.Is(err, kerr.KafkaStorageError),
+		errors.Is(err, kerr.OffsetNotAvailable):
+		// The leader moved or is moving: follow it after a metadata
+		// refresh.
+		c.log.Debug("consumer: partition must be refetched after a metadata refresh",
+			slog.String("partition", ps.tp.String()), slog.Any("error", err))
+		c.cl.TriggerRefresh()
+		backoff()
+		return false
+	case kerr.IsRetriable(err):
+		backoff()
+		return false
+	default:
+		ps.fetchErr = &FetchError{TopicPartition: ps.tp, Offset: pp.offset, Err: err}
+		backoff()
+		return true
+	}
+	d := &res.dec
+	if d.err != nil {
+		// Records before the failure are returned; the error is reported
+		// once they are, at the offset of the batch that failed.
+		ps.fetchErr = &FetchError{TopicPartition: ps.tp, Offset: d.nextOffset, Err: d.err}
+		backoff()
+	}
+	if len(d.recs) == 0 {
+		// Nothing to return: skip what was examined (control batches,
+		// aborted transactions) and fetch on.
+		if d.nextOffset > ps.position {
+			ps.position = d.nextOffset
+		}
+		return ps.fetchErr != nil
+	}
+	fp := &fetchedPart{
+		ps: ps, incarnation: ps.incarnation, recs: d.recs, batches: d.batches,
+		nextOffset: d.nextOffset, bytes: res.bytes,
+	}
+	ps.buffered = fp
+	c.buffer = append(c.buffer, fp)
+	c.bufferedBytes += fp.bytes
+	return true
+}
+
+// dropBufferedLocked removes a partition's buffered records from the
+// buffer. client.mu must be held.
+func (c *client) dropBufferedLocked(ps *partState) {
+	fp := ps.buffered
+	if fp == nil {
+		return
+	}
+	ps.buffered = nil
+	c.bufferedBytes -= fp.bytes
+	for i, have := range c.buffer {
+		if have == fp {
+			c.buffer = slices.Delete(c.buffer, i, i+1)
+			break
+		}
+	}
+	c.fetcher.wakeLocked()
+}

@@ -1,0 +1,259 @@
+package consumer
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/samsa-go/samsa"
+	"github.com/samsa-go/samsa/internal/records"
+	"github.com/samsa-go/samsa/serde"
+)
+
+// rawRecord is a record collected from the buffer, before deserialization.
+type rawRecord struct {
+	tp        samsa.TopicPartition
+	rec       records.Record
+	epoch     int32
+	logAppend bool
+}
+
+// Poll returns the next records, up to the max poll records, waiting until
+// there are some, ctx ends (ctx.Err() is returned) or the consumer closes
+// (samsa.ErrClosed).
+//
+// Poll drives everything that happens on the application's behalf: it
+// joins and rejoins the group and runs the RebalanceListener, resolves
+// positions (committed offsets, offset resets), commits automatically,
+// runs the callbacks of completed CommitAsync calls, and returns fetched
+// records — which the fetcher fetched in the background, the next fetch
+// already in flight while the application processes these.
+//
+// A record whose key or value could not be deserialized is returned with
+// Err set (see Record); the others are returned as usual. Errors of the
+// poll itself — a *NoOffsetError, a *FetchError, a *ListenerError, a
+// *FencedInstanceError, a *GroupError — are returned with no records;
+// records fetched meanwhile are kept for the next Poll.
+//
+// The consumer's positions advance as records are returned, so the next
+// auto commit or CommitSync(ctx, nil) commits past them. The records' key,
+// value and header bytes are not copied from the fetched data: deserializers
+// that alias their input (serde.Bytes) return slices of it, which stay valid
+// (they are never reused) but must not be modified.
+//
+// Poll is meant for one goroutine; concurrent calls are serialized. Call
+// it at least every max poll interval while in a group, or the consumer
+// leaves the group.
+func (c *Consumer[K, V]) Poll(ctx context.Context) ([]Record[K, V], error) {
+	raw, err := c.c.poll(ctx)
+	if err != nil || len(raw) == 0 {
+		return nil, err
+	}
+	out := make([]Record[K, V], len(raw))
+	nh := 0
+	for i := range raw {
+		nh += len(raw[i].rec.Headers)
+	}
+	var hslab []samsa.Header
+	if nh > 0 {
+		hslab = make([]samsa.Header, nh)
+	}
+	for i := range raw {
+		r := &raw[i]
+		o := &out[i]
+		o.Topic, o.Partition = r.tp.Topic, r.tp.Partition
+		o.Offset = r.rec.Offset
+		o.Timestamp = time.UnixMilli(r.rec.Timestamp)
+		if r.logAppend {
+			o.TimestampType = LogAppendTime
+		}
+		o.LeaderEpoch = r.epoch
+		if n := len(r.rec.Headers); n > 0 {
+			hs := hslab[:n:n]
+			hslab = hslab[n:]
+			for j, h := range r.rec.Headers {
+				hs[j] = samsa.Header{Key: string(h.Key), Value: h.Value}
+			}
+			o.Headers = hs
+		}
+		var kErr, vErr error
+		o.Key, kErr = serde.Deserialize(c.keyDe, serde.FieldKey, o.Topic, o.Headers, r.rec.Key)
+		o.Value, vErr = serde.Deserialize(c.valDe, serde.FieldValue, o.Topic, o.Headers, r.rec.Value)
+		if err := errors.Join(kErr, vErr); err != nil {
+			var se *serde.Error
+			if !errors.As(kErr, &se) {
+				errors.As(vErr, &se)
+			}
+			o.Err = &RecordError{TopicPartition: r.tp, Offset: o.Offset, Key: r.rec.Key, Value: r.rec.Value, Err: se}
+		}
+	}
+	c.c.met.consumed(len(out))
+	if c.chain.Len() > 0 {
+		out = c.chain.OnConsume(out)
+	}
+	return out, nil
+}
+
+// poll runs the poll loop and returns the collected records, which stay
+// valid until the next poll.
+func (c *client) poll(ctx context.Context) ([]rawRecord, error) {
+	if err := c.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer c.release()
+	c.setPolling(true)
+	defer c.setPolling(false)
+	for {
+		if c.isClosing() {
+			return nil, samsa.ErrClosed
+		}
+		if c.commits != nil {
+			c.commits.runCallbacks()
+		}
+		if c.group != nil {
+			if err := c.group.poll(ctx); err != nil {
+				return nil, err
+			}
+		}
+		autoCommitAt := c.maybeAutoCommit()
+		resolveAt, err := c.resolveAll(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.takeFetchError(); err != nil {
+			return nil, err
+		}
+		if raw := c.collect(); len(raw) > 0 {
+			return raw, nil
+		}
+		next := earliest(autoCommitAt, resolveAt)
+		if c.group != nil {
+			next = earliest(next, c.group.nextDeadline())
+		}
+		if err := c.waitPoll(ctx, next); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// setPolling records whether a Poll runs, for the max poll interval.
+func (c *client) setPolling(on bool) {
+	c.mu.Lock()
+	c.polling = on
+	if !on {
+		c.lastPoll = time.Now()
+	}
+	c.mu.Unlock()
+}
+
+// resolveAll resolves the positions of every partition that needs one,
+// unless a recent failure asks to wait; it returns when to try again and
+// a *NoOffsetError for partitions stuck without an offset.
+func (c *client) resolveAll(ctx context.Context) (time.Time, error) {
+	c.mu.Lock()
+	retryAt := c.nextResolve
+	pending := false
+	for _, ps := range c.parts {
+		if ps.needsPosition() {
+			pending = true
+			break
+		}
+	}
+	c.mu.Unlock()
+	if pending {
+		if !retryAt.IsZero() && time.Now().Before(retryAt) {
+			return retryAt, c.noOffsetError()
+		}
+		if err := c.resolvePositions(ctx, nil); err != nil {
+			if ctx.Err() != nil || errors.Is(err, samsa.ErrClosed) {
+				return time.Time{}, err
+			}
+			c.mu.Lock()
+			c.nextResolve = time.Now().Add(c.cfg.backoff(0, c.jitter()))
+			retryAt = c.nextResolve
+			c.mu.Unlock()
+			return retryAt, c.noOffsetError()
+		}
+		c.mu.Lock()
+		c.nextResolve = time.Time{}
+		c.mu.Unlock()
+	}
+	return time.Time{}, c.noOffsetError()
+}
+
+// takeFetchError returns (and clears) the first pending *FetchError.
+func (c *client) takeFetchError() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var first *partState
+	for _, ps := range c.parts {
+		// A partition's error waits until the records fetched before it
+		// were returned.
+		if ps.fetchErr != nil && ps.buffered == nil && (first == nil || compareTP(ps.tp, first.tp) < 0) {
+			first = ps
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	err := first.fetchErr
+	first.fetchErr = nil
+	c.fetcher.wakeLocked()
+	return err
+}
+
+// collect takes up to max poll records from the buffer, in arrival order,
+// skipping paused partitions, and advances the positions past them.
+func (c *client) collect() []rawRecord {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.rawBuf[:0]
+	limit := c.cfg.maxPollRecords
+	drained := false
+	for i := 0; i < len(c.buffer) && len(out) < limit; i++ {
+		fp := c.buffer[i]
+		ps := fp.ps
+		if ps.paused || ps.pendingRevoke {
+			continue
+		}
+		n := min(limit-len(out), len(fp.recs)-fp.next)
+		for _, r := range fp.recs[fp.next : fp.next+n] {
+			for fp.next >= fp.batches[fp.batch].end {
+				fp.batch++
+			}
+			b := &fp.batches[fp.batch]
+			out = append(out, rawRecord{tp: ps.tp, rec: r, epoch: b.epoch, logAppend: b.logAppend})
+			fp.next++
+		}
+		if n > 0 {
+			last := &fp.recs[fp.next-1]
+			ps.position = last.Offset + 1
+			ps.epoch = fp.batches[fp.batch].epoch
+		}
+		if fp.next == len(fp.recs) {
+			ps.position = max(ps.position, fp.nextOffset)
+			ps.buffered = nil
+			c.bufferedBytes -= fp.bytes
+			c.buffer[i] = nil
+			drained = true
+		}
+	}
+	if drained {
+		c.buffer = compactBuffer(c.buffer)
+		c.fetcher.wakeLocked()
+	}
+	c.rawBuf = out
+	return out
+}
+
+// compactBuffer removes the nil entries of drained parts, keeping order.
+func compactBuffer(b []*fetchedPart) []*fetchedPart {
+	out := b[:0]
+	for _, fp := range b {
+		if fp != nil {
+			out = append(out, fp)
+		}
+	}
+	clear(b[len(out):])
+	return out
+}
