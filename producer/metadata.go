@@ -170,6 +170,10 @@ func (c *core) waitOnMetadata(ctx context.Context, topic string, partition int32
 			if ti.parts.Count > 0 && partition < ti.parts.Count {
 				return ti, nil
 			}
+			if ti.parts.Count > 0 {
+				lastErr = &partitioner.PartitionError{Topic: topic, Partition: partition, Count: ti.parts.Count,
+					Reason: "the record's explicit partition is beyond the topic's partitions"}
+			}
 			if ti.err != nil {
 				lastErr = ti.err
 				if errors.Is(ti.err, kerr.InvalidTopicException) {

@@ -58,6 +58,9 @@ type sender struct {
 	drainedAt map[int32]time.Time // last pass each broker was drained
 	loadBuf   []partitioner.PartitionLoad
 	respBuf   []*inflightReq
+	// lastErr is the error of the last failed attempt of every batch put
+	// back for a retry, so that a batch that then expires reports it.
+	lastErr map[*accumulator.Batch]error
 }
 
 // brokerConn is the sender's produce connection to one broker.
@@ -88,6 +91,7 @@ func newSender(c *core) *sender {
 		reqs:      map[*inflightReq]struct{}{},
 		readyAt:   map[int32]time.Time{},
 		drainedAt: map[int32]time.Time{},
+		lastErr:   map[*accumulator.Batch]error{},
 	}
 	s.leaderOf = s.leader
 	return s
@@ -175,7 +179,7 @@ func (s *sender) runOnce(now time.Time) time.Duration {
 
 	expired, nextExpiry := c.acc.ExpiredBatches(now, c.cfg.deliveryTimeout)
 	for _, b := range expired {
-		s.fail(b, accumulator.ExpiryError(b, now))
+		s.fail(b, s.expiryError(b, now))
 	}
 	if !nextExpiry.IsZero() {
 		delay = min(delay, nextExpiry.Sub(now))
@@ -302,6 +306,7 @@ func (s *sender) handle(r *inflightReq, now time.Time) {
 	}
 	if r.resp == nil { // acks=0: nothing comes back
 		for _, b := range batches {
+			s.forget(b)
 			b.Complete(-1, -1, nil)
 		}
 		return
@@ -315,6 +320,7 @@ func (s *sender) handle(r *inflightReq, now time.Time) {
 			continue
 		}
 		if p.ErrorCode == 0 {
+			s.forget(b)
 			b.Complete(p.BaseOffset, p.LogAppendTime, nil)
 			continue
 		}
@@ -355,12 +361,14 @@ func findPartition(resp *kmsg.ProduceResponse, req *produceRequest, i int, tp sa
 func (s *sender) retryOrFail(b *accumulator.Batch, cause error, msg string, recErrs []kmsg.ProduceResponseTopicPartitionErrorRecord, now time.Time) {
 	c := s.c
 	if b.IsDone() {
+		s.forget(b)
 		return // expired or aborted while in flight: the late answer changes nothing
 	}
 	tp := b.TopicPartition()
 	if errors.Is(cause, kerr.MessageTooLarge) && b.NumRecords() > 1 {
 		n, err := c.acc.SplitAndReenqueue(b)
 		if err == nil {
+			s.forget(b)
 			c.log.Debug("samsa: batch too large for the broker; split", "partition", tp.String(), "records", b.NumRecords(), "batches", n)
 			return
 		}
@@ -379,6 +387,7 @@ func (s *sender) retryOrFail(b *accumulator.Batch, cause error, msg string, recE
 		}
 		c.log.Debug("samsa: retrying batch", "partition", tp.String(), "attempt", b.Attempts()+1, "err", cause)
 		if err := c.acc.Reenqueue(b, now); err == nil {
+			s.lastErr[b] = &ProduceError{Partition: tp, Attempts: b.Attempts(), Message: msg, Err: cause}
 			c.met.retry(tp.Topic, b.NumRecords())
 		}
 		return
@@ -406,6 +415,7 @@ func (s *sender) retryOrFail(b *accumulator.Batch, cause error, msg string, recE
 		}
 		byIndex[int(re.RelativeOffset)] = m
 	}
+	s.forget(b)
 	c.met.failed(tp.Topic, b.NumRecords())
 	b.CompleteEach(-1, -1, func(i int) error {
 		if m, ok := byIndex[i]; ok {
@@ -418,9 +428,30 @@ func (s *sender) retryOrFail(b *accumulator.Batch, cause error, msg string, recE
 
 // fail completes every record of b with err.
 func (s *sender) fail(b *accumulator.Batch, err error) {
+	s.forget(b)
 	if b.Complete(-1, -1, err) {
 		s.c.met.failed(b.TopicPartition().Topic, b.NumRecords())
 	}
+}
+
+// forget drops what the sender remembers about a batch that completes.
+func (s *sender) forget(b *accumulator.Batch) {
+	if len(s.lastErr) > 0 {
+		delete(s.lastErr, b)
+	}
+}
+
+// expiryError is the error a batch that reached its delivery timeout
+// fails with: an *accumulator.DeliveryTimeoutError, inside a *ProduceError
+// that keeps the last attempt's error when the batch had been retried.
+func (s *sender) expiryError(b *accumulator.Batch, now time.Time) error {
+	exp := accumulator.ExpiryError(b, now)
+	last, ok := s.lastErr[b].(*ProduceError)
+	if !ok {
+		return exp
+	}
+	return &ProduceError{Partition: last.Partition, Attempts: b.Attempts(), Message: last.Message,
+		Err: fmt.Errorf("%w; last error: %w", exp, last.Err)}
 }
 
 // expireInflight fails the batches in flight whose delivery timeout has
@@ -437,7 +468,7 @@ func (s *sender) expireInflight(now time.Time) time.Time {
 			}
 			at := b.CreatedAt().Add(dt)
 			if !now.Before(at) {
-				s.fail(b, accumulator.ExpiryError(b, now))
+				s.fail(b, s.expiryError(b, now))
 				continue
 			}
 			if next.IsZero() || at.Before(next) {
