@@ -222,7 +222,12 @@ func (rc *reqCtx) fetchResponse(r *kmsg.FetchRequest, plan *fetchPlan, results [
 		sp.Partition = fp.key.partition
 		sp.ErrorCode = codeOf(res.err)
 		sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = res.hwm, res.lso, res.logStart
+		// Kafka sends empty records, never null: librdkafka rejects a
+		// null record set as an invalid MessageSetSize.
 		sp.RecordBatches = res.data
+		if sp.RecordBatches == nil {
+			sp.RecordBatches = []byte{}
+		}
 		if r.IsolationLevel == readCommitted && res.err == nil {
 			sp.AbortedTransactions = []kmsg.FetchResponseTopicPartitionAbortedTransaction{}
 		}

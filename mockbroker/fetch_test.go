@@ -53,6 +53,7 @@ func TestFetchMaxWaitAndMinBytes(t *testing.T) {
 	resp := tc.do(fetchReq(12, "t", 0, 0, wait, 1)).(*kmsg.FetchResponse)
 	assert.GreaterOrEqual(t, time.Since(start), wait, "no data: waits max wait")
 	assert.Empty(t, resp.Topics[0].Partitions[0].RecordBatches)
+	assert.NotNil(t, resp.Topics[0].Partitions[0].RecordBatches, "empty records, not null")
 
 	require.Zero(t, tc.produce("t", 0, batch(t, 1, "small")).ErrorCode)
 	start = time.Now()
@@ -149,6 +150,7 @@ func TestFetchErrors(t *testing.T) {
 			assert.Equal(t, tt.want.Code, fp.ErrorCode)
 			assert.Equal(t, int64(-1), fp.HighWatermark)
 			assert.Empty(t, fp.RecordBatches)
+			assert.NotNil(t, fp.RecordBatches, "empty records, not null")
 			assert.Less(t, time.Since(start), 5*time.Second, "an error answers at once")
 		})
 	}
