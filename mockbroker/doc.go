@@ -30,9 +30,11 @@
 // the fields a broker sets.
 //
 // The APIs served, and their versions, are listed in apiTable (dispatch.go)
-// and advertised by ApiVersions exactly: Produce v3-11, Fetch v4-16,
-// ListOffsets v1-7, Metadata v0-12, ApiVersions v0-4, CreateTopics v0-7,
-// DeleteTopics v0-6, DeleteRecords v0-2, CreatePartitions v0-3.
+// and advertised by ApiVersions exactly. The data plane serves Produce
+// v3-11, Fetch v4-16, ListOffsets v1-7, Metadata v0-12, ApiVersions v0-4,
+// CreateTopics v0-7, DeleteTopics v0-6, DeleteRecords v0-2 and
+// CreatePartitions v0-3; the group coordinator (group.go and its handler
+// files) serves the classic consumer group APIs.
 //
 // # Concurrency
 //
