@@ -177,6 +177,10 @@ func (rc *reqCtx) readPartition(r *kmsg.FetchRequest, fp *fetchPart, res *fetchR
 		return
 	}
 	if c.synthetic != nil {
+		if fp.offset < 0 {
+			res.err = fmt.Errorf("%w: %s: offset %d", kerr.OffsetOutOfRange, p.tp(), fp.offset)
+			return
+		}
 		res.data, res.hwm = c.synthetic.serve(fp.offset, maxBytes, minOne)
 		res.lso, res.logStart = res.hwm, 0
 		return

@@ -372,6 +372,10 @@ func TestSyntheticFetch(t *testing.T) {
 		assert.Equal(t, offset, fp.HighWatermark)
 	}
 	assert.Equal(t, kerr.UnknownTopicOrPartition.Code, tc.fetchOne("nope", 0, 0).ErrorCode)
+	assert.Equal(t, kerr.OffsetOutOfRange.Code, tc.fetchOne("t", 0, -5).ErrorCode)
+	fp := tc.fetchOne("t", 0, 1<<40)
+	require.Zero(t, fp.ErrorCode)
+	assert.Equal(t, int64(1<<40), decodeAll(t, fp.RecordBatches)[0].Offset, "any offset")
 }
 
 func TestFetchSessionEviction(t *testing.T) {

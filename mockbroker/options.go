@@ -141,7 +141,7 @@ func WithBlackhole() Option {
 }
 
 // WithSyntheticFetch turns on a benchmark mode: every fetch of an existing
-// partition, at any offset, is answered from one pre-encoded, uncompressed
+// partition, at any offset from 0 up, is answered from one pre-encoded, uncompressed
 // batch of records whose values are recordBytes bytes long (keys are
 // empty), re-based so that offsets advance from the fetch offset. The high
 // watermark always lies just past what was served, so a consumer never
