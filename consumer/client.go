@@ -31,13 +31,16 @@ type client struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	pollSem    chan struct{} // one slot: held by Poll, Unsubscribe and Close
-	wake       chan struct{} // cap 1: pokes the goroutine waiting in Poll
-	closing    chan struct{} // closed when Close begins
-	closed     chan struct{} // closed when Close has finished
-	closeOnce  sync.Once
-	closeErr   error
-	inCallback atomic.Bool // a RebalanceListener method is running
+	pollSem chan struct{} // one slot: held by Poll, Unsubscribe and Close
+	wake    chan struct{} // cap 1: pokes the goroutine waiting in Poll
+	closing chan struct{} // closed when Close begins
+	// closingCtx is cancelled when Close begins, with closing.
+	closingCtx    context.Context
+	closingCancel context.CancelFunc
+	closed        chan struct{} // closed when Close has finished
+	closeOnce     sync.Once
+	closeErr      error
+	inCallback    atomic.Bool // a RebalanceListener method is running
 
 	fetcher *fetcher
 	group   *group     // nil without a group id

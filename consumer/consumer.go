@@ -107,6 +107,7 @@ func New[K, V any](keyDeserializer serde.Deserializer[K], valueDeserializer serd
 		parts:    make(map[samsa.TopicPartition]*partState),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.closingCtx, c.closingCancel = context.WithCancel(context.Background())
 	c.fetcher = newFetcher(c)
 	c.fetcher.start()
 	if cfg.groupID != "" {
@@ -427,6 +428,7 @@ func (c *client) close(ctx context.Context) error {
 	c.inClose = true
 	close(c.closing)
 	c.mu.Unlock()
+	c.closingCancel()
 	// Wait for a running Poll or Unsubscribe to notice and return.
 	c.pollSem <- struct{}{}
 	defer c.release()

@@ -234,12 +234,19 @@ func (g *group) poll(ctx context.Context) error {
 	return errs.err
 }
 
-// nextDeadline is when Poll should look at the group again by itself.
+// nextDeadline is when Poll should look at the group again by itself: when
+// a failed join may be retried, and — for a pattern subscription or on the
+// leader — once per metadata refresh, to notice topics or partitions that
+// change the assignment.
 func (g *group) nextDeadline() time.Time {
-	g.c.mu.Lock()
-	defer g.c.mu.Unlock()
+	c := g.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if g.rejoin && g.rb == nil {
 		return g.retryAt
+	}
+	if c.sub.kind == subPattern || (g.leader && g.state == stateStable) {
+		return time.Now().Add(min(c.cfg.metadataMaxAge, 5*time.Second))
 	}
 	return time.Time{}
 }

@@ -2,6 +2,7 @@ package consumer_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -181,6 +182,22 @@ func pollNothing[K, V any](t testing.TB, c *consumer.Consumer[K, V], d time.Dura
 			return
 		}
 		require.Empty(t, recs, "no records expected, got %d (first %s@%d)", len(recs), recs[0].TopicPartition(), recs[0].Offset)
+	}
+}
+
+// pollUntil polls (dropping records) until cond holds, failing the test at
+// the deadline.
+func pollUntil[K, V any](t testing.TB, c *consumer.Consumer[K, V], cond func() bool, msg string) {
+	t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for !cond() {
+		require.True(t, time.Now().Before(deadline), "timed out polling until: %s", msg)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		_, err := c.Poll(ctx)
+		cancel()
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			require.NoError(t, err)
+		}
 	}
 }
 

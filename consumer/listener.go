@@ -20,9 +20,10 @@ import (
 // them. An error or a panic is returned from that call as a
 // *ListenerError; the assignment change is not undone.
 //
-// Under the eager protocol every rebalance revokes everything before
-// joining (OnPartitionsRevoked, possibly with no partitions) and assigns
-// the full new assignment after (OnPartitionsAssigned). Under the
+// Under the eager protocol every rebalance of a member that holds a
+// generation starts by revoking everything (OnPartitionsRevoked, possibly
+// with no partitions) and ends by assigning the full new assignment
+// (OnPartitionsAssigned). Under the
 // cooperative protocol (KIP-429) only partitions that move are revoked,
 // after the rebalance, and OnPartitionsAssigned gets only the newly added
 // partitions; it is called once per completed rebalance, even with none.

@@ -45,10 +45,21 @@ type rawRecord struct {
 // it at least every max poll interval while in a group, or the consumer
 // leaves the group.
 func (c *Consumer[K, V]) Poll(ctx context.Context) ([]Record[K, V], error) {
-	raw, err := c.c.poll(ctx)
-	if err != nil || len(raw) == 0 {
+	var out []Record[K, V]
+	err := c.c.poll(ctx, func(raw []rawRecord) { out = c.convert(raw) })
+	if err != nil || len(out) == 0 {
 		return nil, err
 	}
+	c.c.met.consumed(len(out))
+	if c.chain.Len() > 0 {
+		out = c.chain.OnConsume(out)
+	}
+	return out, nil
+}
+
+// convert deserializes collected records into Records; one slab holds the
+// headers of all of them.
+func (c *Consumer[K, V]) convert(raw []rawRecord) []Record[K, V] {
 	out := make([]Record[K, V], len(raw))
 	nh := 0
 	for i := range raw {
@@ -79,7 +90,8 @@ func (c *Consumer[K, V]) Poll(ctx context.Context) ([]Record[K, V], error) {
 		var kErr, vErr error
 		o.Key, kErr = serde.Deserialize(c.keyDe, serde.FieldKey, o.Topic, o.Headers, r.rec.Key)
 		o.Value, vErr = serde.Deserialize(c.valDe, serde.FieldValue, o.Topic, o.Headers, r.rec.Value)
-		if err := errors.Join(kErr, vErr); err != nil {
+		if kErr != nil || vErr != nil {
+			// The key's failure is reported if both failed.
 			var se *serde.Error
 			if !errors.As(kErr, &se) {
 				errors.As(vErr, &se)
@@ -87,53 +99,65 @@ func (c *Consumer[K, V]) Poll(ctx context.Context) ([]Record[K, V], error) {
 			o.Err = &RecordError{TopicPartition: r.tp, Offset: o.Offset, Key: r.rec.Key, Value: r.rec.Value, Err: se}
 		}
 	}
-	c.c.met.consumed(len(out))
-	if c.chain.Len() > 0 {
-		out = c.chain.OnConsume(out)
-	}
-	return out, nil
+	return out
 }
 
-// poll runs the poll loop and returns the collected records, which stay
-// valid until the next poll.
-func (c *client) poll(ctx context.Context) ([]rawRecord, error) {
+// poll runs the poll loop and hands the collected records to deliver,
+// which runs while the poll slot is held (the records live in a buffer the
+// next poll reuses).
+func (c *client) poll(ctx context.Context, deliver func([]rawRecord)) error {
 	if err := c.acquire(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	defer c.release()
 	c.setPolling(true)
 	defer c.setPolling(false)
+	// Close cancels the I/O a Poll is waiting for, so it never waits for
+	// a Poll stuck on an unreachable broker.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(c.closingCtx, cancel)()
 	for {
 		if c.isClosing() {
-			return nil, samsa.ErrClosed
+			return samsa.ErrClosed
 		}
 		if c.commits != nil {
 			c.commits.runCallbacks()
 		}
 		if c.group != nil {
 			if err := c.group.poll(ctx); err != nil {
-				return nil, err
+				return c.closedErr(err)
 			}
 		}
 		autoCommitAt := c.maybeAutoCommit()
 		resolveAt, err := c.resolveAll(ctx)
 		if err != nil {
-			return nil, err
+			return c.closedErr(err)
 		}
 		if err := c.takeFetchError(); err != nil {
-			return nil, err
+			return err
 		}
 		if raw := c.collect(); len(raw) > 0 {
-			return raw, nil
+			deliver(raw)
+			return nil
 		}
 		next := earliest(autoCommitAt, resolveAt)
 		if c.group != nil {
 			next = earliest(next, c.group.nextDeadline())
 		}
 		if err := c.waitPoll(ctx, next); err != nil {
-			return nil, err
+			return c.closedErr(err)
 		}
 	}
+}
+
+// closedErr returns samsa.ErrClosed for a failure caused by Close
+// cancelling the poll's I/O, and err otherwise.
+func (c *client) closedErr(err error) error {
+	if c.isClosing() && errors.Is(err, context.Canceled) {
+		return samsa.ErrClosed
+	}
+	return err
 }
 
 // setPolling records whether a Poll runs, for the max poll interval.
