@@ -352,7 +352,7 @@ func rejoinAll(t testing.TB, c *Cluster, ms ...*member) {
 	t.Helper()
 	chs := make([]<-chan asyncResult, len(ms))
 	for i, m := range ms {
-		if m.id == m.leader {
+		if m.id != "" && m.id == m.leader {
 			chs[i] = m.startJoin()
 		}
 	}
