@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/samsa-go/samsa"
+	"github.com/samsa-go/samsa/partitioner"
 )
 
 func TestCompleteOutcomes(t *testing.T) {
@@ -269,4 +270,33 @@ func TestAppendIntoOpenBatchDoesNotAllocate(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 	require.Equal(t, 1, a.QueuedBatches(tp0), "every record went into the open batch")
+}
+
+func TestAppendWithPartitionerDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	a, _ := newTestAcc(t, WithBatchSize(1<<20), WithLinger(time.Hour))
+	part, err := partitioner.Default(1 << 20)
+	require.NoError(t, err)
+	o := AppendOptions{Topic: "t", Partition: partitioner.NoPartition, Partitioner: part,
+		Partitions: partitioner.Partitions{Count: 4, Available: []int32{0, 1, 2, 3}}}
+	key, val := []byte("key"), value(100, 'v')
+	done := &recordDone{rec: &recorder{}}
+	ctx := context.Background()
+	for i := range 2000 { // warm up as in TestAppendIntoOpenBatchDoesNotAllocate
+		_, err := a.AppendWith(ctx, &o, int64(i), key, val, nil, nil)
+		require.NoError(t, err)
+	}
+	for _, b := range a.Drain(time.Now(), 1, []samsa.TopicPartition{tpN(0), tpN(1), tpN(2), tpN(3)}, 1<<30) {
+		b.Complete(0, -1, nil)
+	}
+	_, err = a.AppendWith(ctx, &o, 1, key, val, nil, done)
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(1000, func() {
+		if _, err := a.AppendWith(ctx, &o, 2, key, val, nil, done); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
 }

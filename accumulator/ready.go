@@ -10,9 +10,10 @@ import (
 	"github.com/samsa-go/samsa/partitioner"
 )
 
-// NoDelay is the nextCheck Ready returns when no partition is waiting for
-// anything: only a new append (which wakes the sender) can change that.
-const NoDelay = time.Duration(math.MaxInt64)
+// NoDeadline is the nextCheck Ready returns when no partition is waiting
+// for linger or backoff to pass: the sender may sleep until something else
+// (an append, a response, a flush) wakes it.
+const NoDeadline = time.Duration(math.MaxInt64)
 
 // LeaderFunc tells Ready and the sender who leads a partition: the leader's
 // broker id and the partition's leader epoch (-1 if unknown), and ok=false
@@ -33,7 +34,7 @@ type LeaderFunc func(tp samsa.TopicPartition) (leader int32, epoch int32, ok boo
 // accumulator is closed; a flush is in progress.
 //
 // nextCheck is how long until a partition that is not sendable yet may
-// become so (linger or backoff remaining), NoDelay if none is waiting; the
+// become so (linger or backoff remaining), [NoDeadline] if none is waiting; the
 // sender sleeps at most that long unless woken by an append. A retried
 // batch skips its backoff when the partition's leader epoch grew since the
 // attempt (KIP-951).
@@ -41,7 +42,7 @@ type LeaderFunc func(tp samsa.TopicPartition) (leader int32, epoch int32, ok boo
 // Ready allocates only its results. Safe for concurrent use; the sender
 // calls it on every pass.
 func (a *Accumulator) Ready(now time.Time, leaderOf LeaderFunc) (ready []int32, nextCheck time.Duration, unknownLeaders []string) {
-	nextCheck = NoDelay
+	nextCheck = NoDeadline
 	exhausted := a.pool.Queued() > 0
 	closing := a.closed.Load()
 	flushing := a.flushes.Load() > 0

@@ -16,7 +16,7 @@ func TestReadyLinger(t *testing.T) {
 	start := clk.Now()
 	ready, next, unknown := a.Ready(start, allOn(1))
 	assert.Empty(t, ready)
-	assert.Equal(t, NoDelay, next, "nothing queued, nothing to wait for")
+	assert.Equal(t, NoDeadline, next, "nothing queued, nothing to wait for")
 	assert.Empty(t, unknown)
 
 	mustAppend(t, a, tp0, nil, 0, value(10, 'a'))
@@ -27,8 +27,8 @@ func TestReadyLinger(t *testing.T) {
 	}{
 		{0, false, 10 * time.Millisecond},
 		{9 * time.Millisecond, false, time.Millisecond},
-		{10 * time.Millisecond, true, NoDelay},
-		{time.Hour, true, NoDelay},
+		{10 * time.Millisecond, true, NoDeadline},
+		{time.Hour, true, NoDeadline},
 	} {
 		t.Run(tc.after.String(), func(t *testing.T) {
 			ready, next, _ := a.Ready(start.Add(tc.after), allOn(1))
