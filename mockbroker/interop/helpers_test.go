@@ -293,16 +293,18 @@ const (
 )
 
 // batchCodecs records the compression codec of every record batch the
-// cluster receives in Produce requests. It reads the attributes field at
-// its fixed place in the batch header itself, so that the check does not
+// cluster receives in Produce requests, and how many records the batches
+// of each codec held. It reads the attributes and record count at their
+// fixed places in the batch header itself, so that the check does not
 // depend on samsa's record code.
 type batchCodecs struct {
-	mu     sync.Mutex
-	counts map[int]int
+	mu      sync.Mutex
+	counts  map[int]int // codec -> batches
+	records map[int]int // codec -> records
 }
 
 func logBatchCodecs(c *mockbroker.Cluster) *batchCodecs {
-	bc := &batchCodecs{counts: make(map[int]int)}
+	bc := &batchCodecs{counts: make(map[int]int), records: make(map[int]int)}
 	c.Hook(func(_ int32, req kmsg.Request) (kmsg.Response, error, bool) {
 		pr, ok := req.(*kmsg.ProduceRequest)
 		if !ok {
@@ -313,10 +315,13 @@ func logBatchCodecs(c *mockbroker.Cluster) *batchCodecs {
 		for _, t := range pr.Topics {
 			for _, p := range t.Partitions {
 				// baseOffset(8) length(4) leaderEpoch(4) magic(1)
-				// crc(4), then attributes(2).
-				const attrAt = 21
-				if len(p.Records) >= attrAt+2 {
-					bc.counts[int(binary.BigEndian.Uint16(p.Records[attrAt:])&0x7)]++
+				// crc(4), then attributes(2); the record count
+				// ends the 61-byte header.
+				const attrAt, countAt = 21, 57
+				if len(p.Records) >= countAt+4 {
+					codec := int(binary.BigEndian.Uint16(p.Records[attrAt:]) & 0x7)
+					bc.counts[codec]++
+					bc.records[codec] += int(binary.BigEndian.Uint32(p.Records[countAt:]))
 				}
 			}
 		}
@@ -335,6 +340,14 @@ func (bc *batchCodecs) codecs() []int {
 	}
 	sort.Ints(out)
 	return out
+}
+
+// recordsWith returns how many records were produced in batches with the
+// codec.
+func (bc *batchCodecs) recordsWith(codec int) int {
+	bc.mu.Lock()
+	defer bc.mu.Unlock()
+	return bc.records[codec]
 }
 
 // batches returns how many batches were seen in total.
