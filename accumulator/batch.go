@@ -91,8 +91,10 @@ var recsPool = sync.Pool{New: func() any { s := make([]recordEntry, 0, 64); retu
 //     ProduceRequest, and ends the batch with exactly one of Complete,
 //     [Accumulator.Reenqueue] (back to 2) or
 //     [Accumulator.SplitAndReenqueue].
-//  4. Done: Complete ran. The buffer went back to the pool: the Batch's
-//     accessors still answer, but Records returns nil.
+//  4. Done: Complete ran. The buffer went back to the pool and Records
+//     returns nil; the other accessors still answer. Records must not be
+//     called concurrently with a Complete that may win (an expiry racing a
+//     response): read the bytes only while the batch is yours.
 //
 // The bytes returned by Records live in the batch's pooled buffer, which
 // the next batch reuses as soon as this one completes. The owner must

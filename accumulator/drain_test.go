@@ -102,6 +102,8 @@ func TestDrainSkipsMutedAndEmpty(t *testing.T) {
 	assert.False(t, a.IsMuted(tpN(0)))
 	bs := a.Drain(clk.Now(), 1, parts, 1<<20)
 	assert.Equal(t, []int32{0}, partitionsOf(bs))
+	assert.Equal(t, clk.Now(), bs[0].DrainedAt())
+	a.Mute(samsa.TopicPartition{Topic: "t", Partition: -1}) // ignored
 	a.Unmute(tpN(2))
 	bs = a.Drain(clk.Now(), 1, parts, 1<<20)
 	assert.Equal(t, []int32{2}, partitionsOf(bs))

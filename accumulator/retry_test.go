@@ -182,6 +182,7 @@ func TestSplitSingleRecord(t *testing.T) {
 	b := drainHead(t, a, clk.Now(), tp0)
 	n, err := a.SplitAndReenqueue(b)
 	require.ErrorIs(t, err, samsa.ErrRecordTooLarge)
+	assert.Contains(t, err.Error(), "a batch of one record cannot be split")
 	assert.Zero(t, n)
 	assert.False(t, b.IsDone(), "the caller completes it")
 	b.Complete(-1, -1, err)
@@ -264,4 +265,19 @@ func TestExpiredBatches(t *testing.T) {
 	expired, next = empty.ExpiredBatches(start, time.Minute)
 	assert.Empty(t, expired)
 	assert.True(t, next.IsZero())
+}
+
+func TestIncrementSequenceWraps(t *testing.T) {
+	for _, tc := range []struct {
+		seq  int32
+		n    int
+		want int32
+	}{
+		{0, 5, 5},
+		{1<<31 - 6, 5, 1<<31 - 1},
+		{1<<31 - 5, 5, 0},
+		{1<<31 - 1, 3, 2},
+	} {
+		assert.Equal(t, tc.want, incrementSequence(tc.seq, tc.n), "%d + %d", tc.seq, tc.n)
+	}
 }
