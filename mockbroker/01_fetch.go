@@ -38,6 +38,7 @@ type fetchResult struct {
 	err                 error
 	hwm, lso, logStart  int64
 	data                []byte
+	pooled              bool  // data comes from the synthetic pool
 	leaderID, leaderEpc int32 // current leader, for NOT_LEADER_OR_FOLLOWER (v16+, KIP-951)
 }
 
@@ -79,8 +80,10 @@ func handleFetch(rc *reqCtx, req kmsg.Request) (kmsg.Response, error) {
 		if errored || total >= int(r.MinBytes) || !time.Now().Before(deadline) {
 			resp := rc.fetchResponse(r, plan, results)
 			rc.unlock()
+			rc.onEncoded(func() { rc.releaseFetch(results) })
 			return resp, nil
 		}
+		rc.releaseFetch(results)
 		var watched []*partition
 		for _, res := range results {
 			if res.p != nil {
@@ -114,6 +117,15 @@ func handleFetch(rc *reqCtx, req kmsg.Request) (kmsg.Response, error) {
 		}
 		if err := rc.lock(); err != nil {
 			return nil, err
+		}
+	}
+}
+
+// releaseFetch returns pooled synthetic data to its pool.
+func (rc *reqCtx) releaseFetch(results []fetchResult) {
+	for i := range results {
+		if results[i].pooled {
+			rc.c.synthetic.release(results[i].data)
 		}
 	}
 }
@@ -183,6 +195,7 @@ func (rc *reqCtx) readPartition(r *kmsg.FetchRequest, fp *fetchPart, res *fetchR
 		}
 		res.data, res.hwm = c.synthetic.serve(fp.offset, maxBytes, minOne)
 		res.lso, res.logStart = res.hwm, 0
+		res.pooled = true
 		return
 	}
 	hwm, lso, start := p.log.end, p.lastStableOffset(), p.log.start

@@ -79,6 +79,19 @@ type reqCtx struct {
 	// that builds its response more than once (a long-polling Fetch)
 	// consumes each at most once per request.
 	partFaults map[faultKey]*kerr.Error
+	// releases run once the response has been encoded (or dropped): they
+	// return buffers the response referred to, such as synthetic fetch
+	// data, to their pools.
+	releases []func()
+}
+
+// onEncoded registers f to run once the response has been encoded.
+func (rc *reqCtx) onEncoded(f func()) { rc.releases = append(rc.releases, f) }
+
+func (rc *reqCtx) runReleases() {
+	for _, f := range rc.releases {
+		f()
+	}
 }
 
 // lock takes the cluster lock and checks that the request may still take
@@ -195,6 +208,7 @@ func (c *Cluster) handle(cn *conn, rq *request) *response {
 	c.mu.Unlock()
 	rc := &reqCtx{c: c, cn: cn, b: cn.b, rq: rq, fault: fault}
 	resp, err := a.handle(rc, rq.body)
+	defer rc.runReleases()
 	switch {
 	case errors.Is(err, errStaleConn) || errors.Is(err, samsa.ErrClosed):
 		cn.shutdown()

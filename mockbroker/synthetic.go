@@ -2,6 +2,7 @@ package mockbroker
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/samsa-go/samsa/internal/records"
@@ -17,6 +18,8 @@ const syntheticTarget = 64 << 10
 type syntheticBatch struct {
 	batch   []byte
 	records int64
+	// bufs pools the buffers serve fills, one response's worth each.
+	bufs sync.Pool
 }
 
 func newSyntheticBatch(recordBytes int) (*syntheticBatch, error) {
@@ -44,7 +47,8 @@ func newSyntheticBatch(recordBytes int) (*syntheticBatch, error) {
 // fit in maxBytes (one even if none fits when minOne), re-based so that
 // offsets run on from offset, and the high watermark just past them. When
 // nothing fits, the high watermark still lies one batch ahead, so the
-// consumer fetches again at once rather than waiting.
+// consumer fetches again at once rather than waiting. The returned bytes
+// come from a pool: pass them to release once the response is encoded.
 func (s *syntheticBatch) serve(offset int64, maxBytes int, minOne bool) ([]byte, int64) {
 	n := maxBytes / len(s.batch)
 	if n == 0 && minOne {
@@ -53,11 +57,24 @@ func (s *syntheticBatch) serve(offset int64, maxBytes int, minOne bool) ([]byte,
 	if n == 0 {
 		return nil, offset + s.records
 	}
-	out := make([]byte, n*len(s.batch))
+	size := n * len(s.batch)
+	var out []byte
+	if p, ok := s.bufs.Get().(*[]byte); ok && cap(*p) >= size {
+		out = (*p)[:size]
+	} else {
+		out = make([]byte, size)
+	}
 	for i := range n {
 		chunk := out[i*len(s.batch) : (i+1)*len(s.batch)]
 		copy(chunk, s.batch)
 		records.SetBaseOffset(chunk, offset+int64(i)*s.records)
 	}
 	return out, offset + int64(n)*s.records
+}
+
+// release returns a buffer from serve to the pool.
+func (s *syntheticBatch) release(b []byte) {
+	if b != nil {
+		s.bufs.Put(&b)
+	}
 }
