@@ -1,11 +1,3 @@
-// Command samsa is samsa's command line. Each subcommand lives in its own
-// file and is listed in commands; main only dispatches:
-//
-//	samsa mock [flags]     run a mock Kafka cluster (see mock.go)
-//
-// Every subcommand runs until it is done or until SIGINT or SIGTERM, then
-// shuts down cleanly. Exit status: 0 on success, 1 on a runtime error, 2 on
-// a usage error.
 package main
 
 import (
