@@ -234,3 +234,20 @@ func eventually(t testing.TB, cond func() bool, msg string, args ...any) {
 func tp(topic string, p int32) samsa.TopicPartition {
 	return samsa.TopicPartition{Topic: topic, Partition: p}
 }
+
+// produceTxn appends values as one transactional batch of a producer id,
+// leaving its transaction open (the mock has no transaction coordinator).
+func (p *producer) produceTxn(topic string, partition int32, pid int64, seq int32, values ...string) int64 {
+	p.t.Helper()
+	var b records.Builder
+	ts := time.Now().UnixMilli()
+	b.Reset(nil, ts)
+	for _, v := range values {
+		b.Append(ts, nil, []byte(v), nil)
+	}
+	o := records.NewFinishOptions(records.CodecNone, 0)
+	o.ProducerID, o.ProducerEpoch, o.BaseSequence, o.Transactional = pid, 0, seq, true
+	batch, err := b.Finish(o)
+	require.NoError(p.t, err)
+	return p.produceBatch(topic, partition, batch)
+}
