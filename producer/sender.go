@@ -3,6 +3,7 @@ package producer
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,6 +63,12 @@ type sender struct {
 	// back for a retry, so that a batch that then expires reports it.
 	lastErr map[*accumulator.Batch]error
 }
+
+// noDeadline is the delay of a pass after which only a wake-up (an append,
+// an answer, a finished dial, Flush or Close) can bring work; it equals
+// what Accumulator.Ready reports when no partition waits for linger or
+// backoff.
+const noDeadline = time.Duration(math.MaxInt64)
 
 // brokerConn is the sender's produce connection to one broker.
 type brokerConn struct {
@@ -143,7 +150,7 @@ func (s *sender) run() {
 		if delay <= 0 {
 			continue
 		}
-		if delay < accumulator.NoDelay {
+		if delay < noDeadline {
 			timer.Reset(delay)
 		}
 		select {
@@ -167,15 +174,15 @@ func (s *sender) abort() {
 
 // runOnce is one pass of the loop. It returns how long the sender may sleep
 // before the next pass unless woken: 0 to go again at once,
-// accumulator.NoDelay when only a wake-up can bring work.
+// noDeadline when only a wake-up can bring work.
 func (s *sender) runOnce(now time.Time) time.Duration {
 	c := s.c
 	v := c.currentView()
 	if v == nil {
-		return accumulator.NoDelay // nothing can be queued before the bootstrap
+		return noDeadline // nothing can be queued before the bootstrap
 	}
 	s.view = v
-	delay := accumulator.NoDelay
+	delay := noDeadline
 
 	expired, nextExpiry := c.acc.ExpiredBatches(now, c.cfg.deliveryTimeout)
 	for _, b := range expired {

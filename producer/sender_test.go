@@ -102,10 +102,10 @@ func TestBatchSizeBoundsBatches(t *testing.T) {
 
 func TestBackPressureFailsWithBufferFull(t *testing.T) {
 	cl := mockbroker.NewTest(t, mockbroker.WithTopic("t", 1))
-	g := holdProduce(t, cl)
 	const maxBlock = 200 * time.Millisecond
 	p := newStringProducer(t, cl, producer.WithBufferMemory(1<<20), producer.WithBatchSize(16<<10),
 		producer.WithLinger(0), producer.WithMaxBlock(maxBlock))
+	g := holdProduce(t, cl) // after the producer, so that it is released before the producer closes
 	ctx := testCtx(t)
 	value := strings.Repeat("x", 1000)
 	col := newCollector()
@@ -144,7 +144,9 @@ func TestBackPressureFailsWithBufferFull(t *testing.T) {
 
 func TestSendHonoursCtxWhileWaitingForMemory(t *testing.T) {
 	cl := mockbroker.NewTest(t, mockbroker.WithTopic("t", 1))
-	p := newStringProducer(t, cl, producer.WithBufferMemory(64<<10), producer.WithBatchSize(16<<10), producer.WithLinger(0))
+	// Batches only go out full (the linger is long), so the count of
+	// records that fit is exact.
+	p := newStringProducer(t, cl, producer.WithBufferMemory(64<<10), producer.WithBatchSize(16<<10), producer.WithLinger(time.Hour))
 	holdProduce(t, cl) // after the producer, so that it is released before the producer closes
 	value := strings.Repeat("x", 4000)
 	ctx, cancel := context.WithCancel(testCtx(t))
