@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/internal/cluster"
 	"github.com/samsa-go/samsa/internal/wire"
@@ -169,6 +171,32 @@ func (c *client) waitPoll(ctx context.Context, until time.Time) error {
 		return ctx.Err()
 	case <-c.closing:
 		return samsa.ErrClosed
+	}
+}
+
+// do sends req on a shared connection and waits for the response or for
+// ctx to end. Unlike conn.Do, a ctx that ends after the request was written
+// does not cancel the request — which would close the connection and fail
+// everything else in flight on it, such as commits and heartbeats: the
+// response is then awaited in the background, within the request timeout,
+// and dropped.
+func (c *client) do(ctx context.Context, conn *wire.Conn, req kmsg.Request) (kmsg.Response, error) {
+	type result struct {
+		resp kmsg.Response
+		err  error
+	}
+	ch := make(chan result, 1)
+	deadline := time.Now().Add(c.cfg.requestTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		// Waiting for an in-flight slot is bounded by ctx too.
+		deadline = d
+	}
+	conn.DoAsync(req, deadline, func(resp kmsg.Response, err error) { ch <- result{resp, err} })
+	select {
+	case r := <-ch:
+		return r.resp, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }
 

@@ -60,6 +60,7 @@ type NoOffsetError struct {
 	OutOfRange map[samsa.TopicPartition]int64
 }
 
+// Error lists the partitions, e.g. "... none for orders-0 (offset 99 out of range)".
 func (e *NoOffsetError) Error() string {
 	var b strings.Builder
 	b.WriteString("samsa: consumer: no offset to read from and auto offset reset is none for ")
@@ -101,6 +102,7 @@ type RecordError struct {
 	Err *serde.Error
 }
 
+// Error names the record and the deserializer failure.
 func (e *RecordError) Error() string {
 	return fmt.Sprintf("samsa: consumer: record %s@%d: %v", e.TopicPartition, e.Offset, e.Err)
 }
@@ -122,6 +124,7 @@ type FetchError struct {
 	Err error
 }
 
+// Error names the partition, the offset and the cause.
 func (e *FetchError) Error() string {
 	return fmt.Sprintf("samsa: consumer: fetching %s at offset %d: %v", e.TopicPartition, e.Offset, e.Err)
 }
@@ -140,6 +143,7 @@ type CommitError struct {
 	Err error
 }
 
+// Error lists the failed partitions and their causes.
 func (e *CommitError) Error() string {
 	if e.Err != nil {
 		return "samsa: consumer: offset commit failed: " + e.Err.Error()
@@ -186,6 +190,7 @@ type FencedInstanceError struct {
 	Group, InstanceID string
 }
 
+// Error names the group and the instance id.
 func (e *FencedInstanceError) Error() string {
 	return fmt.Sprintf("samsa: consumer: group %q fenced this member: another consumer joined with group instance id %q", e.Group, e.InstanceID)
 }
@@ -206,6 +211,7 @@ type GroupError struct {
 	Err error
 }
 
+// Error names the group, the request and the cause.
 func (e *GroupError) Error() string {
 	return fmt.Sprintf("samsa: consumer: group %q: %s: %v", e.Group, e.Op, e.Err)
 }
@@ -226,6 +232,7 @@ type ListenerError struct {
 	Err error
 }
 
+// Error names the listener method and the cause.
 func (e *ListenerError) Error() string {
 	return fmt.Sprintf("samsa: consumer: rebalance listener %s(%d partitions): %v", e.Method, len(e.Partitions), e.Err)
 }
@@ -239,6 +246,7 @@ type PanicError struct {
 	Stack []byte
 }
 
+// Error returns "panic: " and the panic value.
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // Unwrap returns the panic value if it is an error.

@@ -282,6 +282,7 @@ type cappedRequest struct {
 	max int16
 }
 
+// MaxVersion returns the lower of the request type's and the cap.
 func (r cappedRequest) MaxVersion() int16 { return min(r.Request.MaxVersion(), r.max) }
 
 // send builds and sends the Fetch of a plan.

@@ -264,7 +264,7 @@ func (g *group) prepare(ctx context.Context) error {
 	topics := slices.Clone(c.sub.topics)
 	c.mu.Unlock()
 	if stable && len(owned) > 0 {
-		_ = c.autoCommitSync(ctx, nil) // logged; the join goes on, as in Java
+		c.commitBeforeRevoke(nil) // the join goes on if it fails, as in Java
 	}
 	revoke, always := g.strategy.revokeBeforeJoin(owned, topics)
 	if len(revoke) > 0 || (always && stable) {
@@ -413,7 +413,7 @@ func (g *group) finish(ctx context.Context, res rebalanceResult) error {
 		// Cooperative second phase (KIP-429): give up what moved, then
 		// rejoin so its new owner gets it.
 		only := func(ps *partState) bool { return !assigned[ps.tp] }
-		_ = c.autoCommitSync(ctx, only)
+		c.commitBeforeRevoke(only)
 		errs.set(c.callListener(ctx, onRevoked, revoked))
 		c.mu.Lock()
 		c.removePartitionsLocked(revoked)
@@ -425,6 +425,17 @@ func (g *group) finish(ctx context.Context, res rebalanceResult) error {
 	c.mu.Unlock()
 	errs.set(c.callListener(ctx, onAssigned, added))
 	return errs.err
+}
+
+// commitBeforeRevoke commits positions (only: some partitions, nil: all)
+// before partitions are revoked, if auto commit is on. Like Java, which
+// waits up to the rebalance timeout for it, it does not give up when the
+// Poll's own deadline passes — losing this commit would hand the partitions
+// over at older offsets — but Close cancels it. Failures are logged.
+func (c *client) commitBeforeRevoke(only func(*partState) bool) {
+	ctx, cancel := context.WithTimeout(c.closingCtx, c.cfg.maxPollInterval)
+	defer cancel()
+	_ = c.autoCommitSync(ctx, only)
 }
 
 // onCommitError reacts to a commit error concerning the group (called from

@@ -180,9 +180,7 @@ func (c *client) listOffsets(ctx context.Context, leader int32, parts []pendingP
 	if err != nil {
 		return nil, nil, err
 	}
-	rctx, cancel := context.WithTimeout(ctx, c.cfg.requestTimeout)
-	defer cancel()
-	resp, err := conn.Do(rctx, req)
+	resp, err := c.do(ctx, conn, req)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -268,10 +266,9 @@ func (c *client) fetchCommitted(ctx context.Context, tps []samsa.TopicPartition)
 			req.Topics = append(req.Topics, rt)
 		}
 	}
-	rctx, cancel := context.WithTimeout(ctx, c.cfg.requestTimeout)
-	defer cancel()
-	resp, err := conn.Do(rctx, cappedRequest{Request: req, max: version})
+	resp, err := c.do(ctx, conn, cappedRequest{Request: req, max: version})
 	if err != nil {
+		c.coordinatorError(err)
 		return nil, err
 	}
 	fr, ok := resp.(*kmsg.OffsetFetchResponse)
