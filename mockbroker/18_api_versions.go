@@ -34,7 +34,7 @@ func handleApiVersions(rc *reqCtx, req kmsg.Request) (kmsg.Response, error) {
 	sort.Slice(table, func(i, j int) bool { return table[i].key < table[j].key })
 	for _, a := range table {
 		k := kmsg.NewApiVersionsResponseApiKey()
-		k.ApiKey, k.MinVersion, k.MaxVersion = int16(a.key), a.min, a.max
+		k.ApiKey, k.MinVersion, k.MaxVersion = int16(a.key), a.advertisedMin(), a.max
 		resp.ApiKeys = append(resp.ApiKeys, k)
 	}
 	return resp, nil

@@ -16,8 +16,11 @@ func TestApiVersionsAdvertisesTheHandlers(t *testing.T) {
 	c := NewTest(t)
 	want := map[int16][2]int16{}
 	for _, a := range apiTable() {
-		want[int16(a.key)] = [2]int16{a.min, a.max}
+		want[int16(a.key)] = [2]int16{a.advertisedMin(), a.max}
 	}
+	// Produce is advertised from v0 for librdkafka's compression check
+	// (KAFKA-18659) although only record-batch versions are served.
+	require.Equal(t, [2]int16{0, 11}, want[int16(kmsg.Produce)])
 	for v := int16(0); v <= apiVersionsMax(); v++ {
 		t.Run("v"+string(rune('0'+v)), func(t *testing.T) {
 			tc := dialClient(t, c.Addrs()[0])
@@ -104,4 +107,21 @@ func TestApiVersionsValidatesClientSoftware(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestProduceBelowServedVersionIsRefused checks that advertising Produce
+// from v0 does not make the broker accept message-set versions: a v2
+// Produce closes the connection.
+func TestProduceBelowServedVersionIsRefused(t *testing.T) {
+	c := NewTest(t, WithTopic("t", 1))
+	tc := dialClient(t, c.Addrs()[0])
+	req := kmsg.NewPtrProduceRequest()
+	req.SetVersion(2)
+	req.Acks = 1
+	req.TimeoutMillis = 1000
+	_, err := tc.conn.Write(tc.f.AppendRequest(nil, req, 1))
+	require.NoError(t, err)
+	var b [1]byte
+	_, err = io.ReadFull(tc.br, b[:])
+	require.Error(t, err, "the broker must close the connection instead of answering")
 }

@@ -11,14 +11,28 @@ import (
 	"github.com/samsa-go/samsa/kerr"
 )
 
-// api is one API key the brokers serve: the version range ApiVersions
-// advertises and the handler. A handler is called with the decoded request
-// at a version in [min, max] and returns the response (nil for none, as for
-// a Produce with acks=0) or an error, which closes the connection.
+// api is one API key the brokers serve: the version range the handler
+// serves and the handler. A handler is called with the decoded request at a
+// version in [min, max] and returns the response (nil for none, as for a
+// Produce with acks=0) or an error, which closes the connection.
 type api struct {
 	key      kmsg.Key
 	min, max int16
 	handle   func(rc *reqCtx, req kmsg.Request) (kmsg.Response, error)
+}
+
+// advertisedMin is the lowest version ApiVersions announces for the API.
+// It is min, except for Produce: librdkafka (up to 2.11) decides whether a
+// broker can take gzip, snappy and lz4 by checking that it supports
+// Produce v0, and silently sends uncompressed batches otherwise. Kafka 4.0
+// removed Produce v0-v2 but still advertises v0 for that reason
+// (KAFKA-18659), and so does the mock; a request below min is still
+// refused.
+func (a *api) advertisedMin() int16 {
+	if a.key == kmsg.Produce {
+		return 0
+	}
+	return a.min
 }
 
 // apiTable lists every API the brokers implement, one handler file per key
