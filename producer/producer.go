@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/rcrowley/go-metrics"
 
@@ -32,7 +33,7 @@ type Producer[K, V any] struct {
 	c        *core
 	keySer   serde.Serializer[K]
 	valSer   serde.Serializer[V]
-	keyBytes bool // keySer is serde.Bytes: Serialize returns the caller's slice, no copy needed
+	keyBytes bool // keySer is serde.Bytes: the key is its own encoding
 	valBytes bool
 	chain    *interceptor.ProducerChain[*Record[K, V]]
 }
@@ -72,13 +73,13 @@ type core struct {
 	sender *sender
 	wg     sync.WaitGroup // the sender and its dialers
 
-	pendings sync.Pool // *pending
-	scratch  sync.Pool // *sendScratch
+	pend    pendingPool
+	scratch sync.Pool // *sendScratch
 }
 
 // bytesSerdeType is the dynamic type of serde.Bytes(), whose Serialize
-// returns the caller's own slice: such keys and values are passed to the
-// accumulator as they are rather than copied into a scratch buffer first.
+// returns the caller's own slice and touches no header: Send passes such
+// keys and values to the accumulator as they are, without the call.
 var bytesSerdeType = reflect.TypeOf(serde.Bytes())
 
 // New returns a producer that serializes keys with keySerializer and values
@@ -151,7 +152,6 @@ func New[K, V any](keySerializer serde.Serializer[K], valueSerializer serde.Seri
 		}
 		p.chain, c.acker, c.closeChain = chain, chain, chain.Close
 	}
-	c.pendings.New = func() any { return &pending{c: c} }
 	c.scratch.New = func() any { return &sendScratch{buf: make([]byte, 0, 256)} }
 	c.life, c.stop = context.WithCancel(context.Background())
 	c.sender = newSender(c)
@@ -248,19 +248,15 @@ func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callbac
 	sc.headers = rec.Headers
 	var key, value []byte
 	if p.keyBytes {
-		key, err = serde.Serialize(p.keySer, serde.FieldKey, topic, &sc.headers, rec.Key)
-	} else {
-		key, err = appendField(p.keySer, serde.FieldKey, &sc.buf, topic, &sc.headers, rec.Key)
-	}
-	if err != nil {
+		// keySer is serde.Bytes, a Serializer[[]byte], so K is []byte; its
+		// Serialize returns the slice itself and leaves the headers alone.
+		key = *(*[]byte)(unsafe.Pointer(&rec.Key))
+	} else if key, err = appendField(p.keySer, serde.FieldKey, &sc.buf, topic, &sc.headers, rec.Key); err != nil {
 		return partition, &SerializationError{Topic: topic, Field: serde.FieldKey, Err: err}
 	}
 	if p.valBytes {
-		value, err = serde.Serialize(p.valSer, serde.FieldValue, topic, &sc.headers, rec.Value)
-	} else {
-		value, err = appendField(p.valSer, serde.FieldValue, &sc.buf, topic, &sc.headers, rec.Value)
-	}
-	if err != nil {
+		value = *(*[]byte)(unsafe.Pointer(&rec.Value)) // as for the key
+	} else if value, err = appendField(p.valSer, serde.FieldValue, &sc.buf, topic, &sc.headers, rec.Value); err != nil {
 		return partition, &SerializationError{Topic: topic, Field: serde.FieldValue, Err: err}
 	}
 	headers := sc.headers
@@ -277,7 +273,7 @@ func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callbac
 		ts = rec.Timestamp.UnixMilli()
 	}
 
-	pd := c.pendings.Get().(*pending)
+	pd := c.pend.get(c, sc)
 	pd.cb, pd.keySize, pd.valueSize = cb, fieldSize(key), fieldSize(value)
 	o := accumulator.AppendOptions{Topic: topic, Partition: partitioner.NoPartition, Partitioner: c.part,
 		Partitions: ti.parts, BlockDeadline: deadline}
@@ -287,7 +283,7 @@ func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callbac
 	res, err := c.acc.AppendWith(ctx, &o, ts, key, value, headers, pd)
 	if err != nil {
 		*pd = pending{c: c}
-		c.pendings.Put(pd)
+		sc.pend = append(sc.pend, pd)
 		return res.Partition, err
 	}
 	if res.BatchIsFull || res.NewBatchCreated {
@@ -326,6 +322,7 @@ func fieldSize(b []byte) int {
 type sendScratch struct {
 	buf     []byte
 	headers []samsa.Header
+	pend    []*pending // a stash of free pendings (see pendingPool)
 }
 
 // maxKeptScratch bounds the serialization buffers kept for reuse.
