@@ -561,6 +561,10 @@ func (c *Cluster) endInitialDelayLocked(g *group, now time.Time) {
 	c.completeJoinLocked(g)
 }
 
+// minRejoinWait bounds how often the join phase of a group whose members
+// are all static and silent is retried.
+const minRejoinWait = 10 * time.Millisecond
+
 // completeJoinLocked ends the join phase: dynamic members that did not
 // rejoin are removed (static ones stay until their session expires), the
 // leader is kept if it rejoined or handed to a member that did, the
@@ -581,9 +585,10 @@ func (c *Cluster) completeJoinLocked(g *group) {
 	}
 	if len(g.members) > 0 && len(joined) == 0 {
 		// Only static members that have not rejoined are left: wait
-		// another rebalance timeout (their sessions may expire first).
+		// another rebalance timeout (their sessions may expire first),
+		// but not so short a one that the timer spins.
 		g.delayUntil = time.Time{}
-		g.rebalanceDeadline = now.Add(g.rebalanceTimeout())
+		g.rebalanceDeadline = now.Add(max(g.rebalanceTimeout(), minRejoinWait))
 		return
 	}
 	if l := g.members[g.leader]; (l == nil || l.join == nil) && len(joined) > 0 {
