@@ -241,3 +241,56 @@ func TestMetrics(t *testing.T) {
 	require.NoError(t, p.Close(testCtx(t)))
 	assert.Nil(t, reg.Get("record-send-rate"), "Close unregisters the producer's metrics")
 }
+
+// TestPartitionerPlacementUnkeyed checks the built-ins whose placement does
+// not depend on the key's hash.
+func TestPartitionerPlacementUnkeyed(t *testing.T) {
+	cl := mockbroker.NewTest(t, mockbroker.WithTopic("p3", 3))
+	sticky, err := partitioner.UniformSticky(1 << 20)
+	require.NoError(t, err)
+	tests := []struct {
+		name  string
+		part  partitioner.Partitioner
+		check func(t *testing.T, parts []int32)
+	}{
+		{"round robin", partitioner.RoundRobin(), func(t *testing.T, parts []int32) {
+			assert.Equal(t, []int32{0, 1, 2, 0, 1, 2, 0, 1, 2}, parts)
+		}},
+		{"sarama round robin", partitioner.SaramaRoundRobin(), func(t *testing.T, parts []int32) {
+			assert.Equal(t, []int32{0, 1, 2, 0, 1, 2, 0, 1, 2}, parts)
+		}},
+		{"uniform sticky ignores keys", sticky, func(t *testing.T, parts []int32) {
+			for _, p := range parts {
+				assert.Equal(t, parts[0], p, "a 1 MiB sticky batch takes every record")
+			}
+		}},
+		{"sarama random", partitioner.SaramaRandom(), func(t *testing.T, parts []int32) {
+			for _, p := range parts {
+				assert.True(t, p >= 0 && p < 3)
+			}
+		}},
+		{"crc32 random, keyed", partitioner.CRC32Random(), func(t *testing.T, parts []int32) {
+			// Non-empty keys place as CRC32 does: crc32("k0".."k8") % 3.
+			crc := partitioner.CRC32()
+			for i, p := range parts {
+				assert.Equal(t, crc.Partition("p3", []byte(fmt.Sprint("k", i)), nil, partitioner.Partitions{Count: 3}), p)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newStringProducer(t, cl, producer.WithPartitioner(tc.part), producer.WithLinger(time.Hour))
+			ctx := testCtx(t)
+			parts := make([]int32, 9) // by send order; callbacks run in partition order
+			for i := range parts {
+				require.NoError(t, p.Send(ctx, &producer.Record[string, string]{Topic: "p3", Key: fmt.Sprint("k", i), Value: "v"},
+					func(md producer.RecordMetadata, err error) {
+						assert.NoError(t, err)
+						parts[i] = md.Partition
+					}))
+			}
+			require.NoError(t, p.Flush(ctx)) // every callback has run when Flush returns
+			tc.check(t, parts)
+		})
+	}
+}
