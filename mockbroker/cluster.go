@@ -48,6 +48,7 @@ type Cluster struct {
 	hooks      []HookFunc
 	requests   map[int16]int
 	groups     groupCoordinator // consumer groups and their timer (group_coordinator.go)
+	pids       producerIDs      // producer ids and transactional ids (22_init_producer_id.go)
 }
 
 // New starts a cluster configured by opts and returns it once every broker

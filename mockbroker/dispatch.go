@@ -59,6 +59,7 @@ func apiTable() []api {
 		{kmsg.CreateTopics, 0, 7, handleCreateTopics},
 		{kmsg.DeleteTopics, 0, 6, handleDeleteTopics},
 		{kmsg.DeleteRecords, 0, 2, handleDeleteRecords},
+		{kmsg.InitProducerID, 0, 5, handleInitProducerID},
 		{kmsg.CreatePartitions, 0, 3, handleCreatePartitions},
 		{kmsg.DeleteGroups, 0, 3, handleDeleteGroups},
 		{kmsg.OffsetDelete, 0, 0, handleOffsetDelete},

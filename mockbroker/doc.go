@@ -32,8 +32,10 @@
 // The APIs served, and their versions, are listed in apiTable (dispatch.go)
 // and advertised by ApiVersions exactly. The data plane serves Produce
 // v3-11, Fetch v4-16, ListOffsets v1-7, Metadata v0-12, ApiVersions v0-4,
-// CreateTopics v0-7, DeleteTopics v0-6, DeleteRecords v0-2 and
-// CreatePartitions v0-3; the group coordinator (group.go and its handler
+// CreateTopics v0-7, DeleteTopics v0-6, DeleteRecords v0-2,
+// CreatePartitions v0-3 and InitProducerId v0-5 (producer ids for
+// idempotent producers, and transactional ids' identity and fencing);
+// the group coordinator (group.go and its handler
 // files) serves the classic consumer group APIs.
 //
 // # Concurrency
