@@ -58,7 +58,8 @@ type groupMember struct {
 	protocolType                     string
 	protocols                        []groupProtocol
 	// assignment is what the leader assigned the member in the last
-	// completed SyncGroup; nil before it and during a rebalance.
+	// completed SyncGroup; nil before the first and after a rebalance
+	// interrupted a sync phase (Kafka clears it then too).
 	assignment []byte
 
 	// seq orders members by when they joined, for deterministic leader

@@ -150,3 +150,48 @@ func TestGroupWaitingRequestsAndShutdown(t *testing.T) {
 	_, err = c.GroupCoordinator("g")
 	assert.ErrorIs(t, err, samsa.ErrClosed)
 }
+
+// TestGroupInjectedErrors checks that InjectError and DropResponse apply
+// to the group APIs: an injected error answers the request and it takes no
+// effect.
+func TestGroupInjectedErrors(t *testing.T) {
+	c := NewTest(t, WithTopic("t", 2))
+	a := newMember(t, c, "g", "t")
+	stableGroup(t, c, a)
+	inject := func(key kmsg.Key) { c.InjectError(int16(key), kerr.CoordinatorLoadInProgress, 1) }
+	want := kerr.CoordinatorLoadInProgress.Name
+
+	inject(kmsg.JoinGroup)
+	assert.Equal(t, want, codeName(a.endJoin(a.startJoin()).ErrorCode))
+	inject(kmsg.SyncGroup)
+	assert.Equal(t, want, codeName(await(t, a.startSync(nil)).(*kmsg.SyncGroupResponse).ErrorCode))
+	inject(kmsg.LeaveGroup)
+	r := kmsg.NewPtrLeaveGroupRequest()
+	r.SetVersion(5)
+	r.Group = "g"
+	r.Members = []kmsg.LeaveGroupRequestMember{{MemberID: a.id}}
+	assert.Equal(t, want, codeName(a.tc.do(r).(*kmsg.LeaveGroupResponse).ErrorCode))
+	inject(kmsg.OffsetCommit)
+	assert.Equal(t, want, codeName(a.commit("t", 0, 1)))
+	inject(kmsg.DeleteGroups)
+	dg := kmsg.NewPtrDeleteGroupsRequest()
+	dg.Groups = []string{"g"}
+	assert.Equal(t, want, codeName(a.tc.do(dg).(*kmsg.DeleteGroupsResponse).Groups[0].ErrorCode))
+	inject(kmsg.OffsetDelete)
+	od := kmsg.NewPtrOffsetDeleteRequest()
+	od.Group = "g"
+	assert.Equal(t, want, codeName(a.tc.do(od).(*kmsg.OffsetDeleteResponse).ErrorCode))
+
+	gen, err := c.GroupGeneration("g")
+	require.NoError(t, err)
+	assert.Equal(t, int32(1), gen, "nothing took effect")
+	offsets, err := c.CommittedOffsets("g")
+	require.NoError(t, err)
+	assert.Empty(t, offsets)
+
+	// A dropped response: the leave takes effect, the connection closes.
+	c.DropResponse(int16(kmsg.LeaveGroup), 1)
+	a.tc.send(r)
+	a.tc.expectClosed()
+	waitState(t, c, "g", "Empty")
+}

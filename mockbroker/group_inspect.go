@@ -27,7 +27,8 @@ type GroupMember struct {
 	// order of preference.
 	Protocols []string
 	// Assignment is what the leader assigned the member in the last
-	// completed SyncGroup, nil before it and while the group rebalances.
+	// completed SyncGroup (empty if the leader left it out); nil before
+	// the first, and after a rebalance interrupted a sync phase.
 	Assignment []byte
 	// Partitions is Assignment decoded with the consumer protocol when the
 	// group's protocol type is "consumer" and the bytes decode, sorted;
