@@ -39,14 +39,25 @@
 //
 // # Delivery guarantees
 //
-// This producer is not idempotent yet: it offers no idempotence option and
-// sends no producer id or sequence numbers (Java's enable.idempotence is
-// on by default). Records are retried within the delivery timeout after
-// retriable errors, so a record may be written twice when a request
-// succeeded but its answer was lost. With the default of 5 requests in
-// flight per connection a retried batch may also land after a later batch
-// of the same partition; WithMaxInFlight(1) keeps every partition in order
-// (the partition is muted while its batch is in flight, as Java does).
+// The producer is idempotent by default, as Java's is (enable.idempotence,
+// [WithIdempotence]): it gets a producer id from the brokers
+// (InitProducerId) and gives every batch of a partition the next sequence
+// numbers when the batch is drained, so the broker writes each batch once
+// and in order, however often it is retried and with up to 5 requests in
+// flight per connection. Retries of a partition go one at a time, lowest
+// sequence first; DUPLICATE_SEQUENCE_NUMBER counts as a success; a gap the
+// broker reports (or one the producer leaves when a numbered batch fails
+// for good) makes the producer bump its epoch and restart the partitions'
+// sequences at 0 once nothing is in flight. Idempotence needs acks=all,
+// retries and at most 5 requests in flight; a conflicting option turns it
+// off unless it was asked for explicitly. There are no transactions.
+//
+// Without idempotence records are still retried within the delivery
+// timeout after retriable errors, so a record may be written twice when a
+// request succeeded but its answer was lost, and with more than one request
+// in flight a retried batch may land after a later batch of the same
+// partition; WithMaxInFlight(1) then keeps every partition in order (the
+// partition is muted while its batch is in flight, as Java does).
 //
 // # Lifecycle
 //

@@ -36,6 +36,11 @@ const (
 	DefaultMetadataMaxAge  = 5 * time.Minute                    // metadata.max.age.ms
 )
 
+// maxIdempotentInFlight is the most requests per connection an idempotent
+// producer may have in flight: brokers remember the last 5 batches of each
+// producer for duplicate detection.
+const maxIdempotentInFlight = 5
+
 // Acks is how many replicas must have a record before the broker
 // acknowledges it (Java's acks).
 type Acks int16
@@ -118,6 +123,8 @@ type config struct {
 	retryBackoff    time.Duration
 	retryBackoffMax time.Duration
 	maxInFlight     int
+	idempotence     bool
+	idempotenceSet  bool
 
 	codec Codec
 	level int
@@ -151,6 +158,7 @@ func defaultConfig() config {
 		retryBackoff:    DefaultRetryBackoff,
 		retryBackoffMax: DefaultRetryBackoffMax,
 		maxInFlight:     DefaultMaxInFlight,
+		idempotence:     true,
 		codec:           CompressionNone,
 		dialTimeout:     wire.DefaultDialTimeout,
 		metadataMaxAge:  DefaultMetadataMaxAge,
@@ -253,11 +261,25 @@ func WithRetryBackoff(initial, max time.Duration) Option {
 
 // WithMaxInFlight sets how many produce requests may await an answer on
 // one broker connection (Java's max.in.flight.requests.per.connection).
-// Default 5. With 1, each partition has at most one batch in flight and
-// retries never reorder records; with more, a retried batch may land after
-// a later one, because this producer is not idempotent (see the package
-// documentation). Must be >= 1.
+// Default 5. With idempotence (the default) retries never reorder or
+// duplicate records, and at most 5 are allowed. Without it, 1 keeps every
+// partition in order (the partition is muted while its batch is in
+// flight), and with more a retried batch may land after a later one.
+// Must be >= 1.
 func WithMaxInFlight(n int) Option { return optionFunc(func(c *config) { c.maxInFlight = n }) }
+
+// WithIdempotence turns the idempotent producer on or off (Java's
+// enable.idempotence, default on). When on, the producer gets a producer id
+// from the brokers (InitProducerId) and numbers every batch of a partition,
+// so that the broker writes each batch exactly once and in order even when
+// requests are retried — up to 5 requests in flight per connection. It
+// needs acks=all, retries > 0 and at most 5 requests in flight: with the
+// default left alone, a conflicting WithAcks, WithRetries or
+// WithMaxInFlight turns it off silently, as in Java; WithIdempotence(true)
+// with a conflicting option is a configuration error.
+func WithIdempotence(enable bool) Option {
+	return optionFunc(func(c *config) { c.idempotence, c.idempotenceSet = enable, true })
+}
 
 // --- Batching and memory -------------------------------------------------
 
@@ -383,6 +405,23 @@ func (c *config) validate() error {
 	}
 	if err := records.ValidateLevel(records.Codec(c.codec), c.level); err != nil {
 		return bad("WithCompression", fmt.Sprintf("%v level %d", c.codec, c.level), err.Error())
+	}
+	if c.idempotence {
+		var conflict string
+		switch {
+		case c.acks != AcksAll:
+			conflict = fmt.Sprintf("WithAcks(%v): idempotence needs AcksAll", c.acks)
+		case c.retries == 0:
+			conflict = "WithRetries(0): idempotence needs retries"
+		case c.maxInFlight > maxIdempotentInFlight:
+			conflict = fmt.Sprintf("WithMaxInFlight(%d): idempotence allows at most %d", c.maxInFlight, maxIdempotentInFlight)
+		}
+		if conflict != "" {
+			if c.idempotenceSet {
+				return &samsa.ConfigError{Option: "producer.WithIdempotence", Value: true, Reason: conflict}
+			}
+			c.idempotence = false
+		}
 	}
 	if minDelivery := c.linger + c.requestTimeout; c.deliveryTimeout < minDelivery {
 		if c.deliverySet {

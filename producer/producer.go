@@ -122,14 +122,20 @@ func New[K, V any](keySerializer serde.Serializer[K], valueSerializer serde.Seri
 			return nil, err
 		}
 	}
-	acc, err := accumulator.New(
+	accOpts := []accumulator.Option{
 		accumulator.WithBatchSize(cfg.batchSize),
 		accumulator.WithBufferMemory(cfg.bufferMemory),
 		accumulator.WithLinger(cfg.linger),
 		accumulator.WithRetryBackoff(cfg.retryBackoff, cfg.retryBackoffMax),
 		accumulator.WithMaxBlock(cfg.maxBlock),
 		accumulator.WithCompression(records.Codec(cfg.codec), cfg.level),
-	)
+	}
+	var idem *idempotence
+	if cfg.idempotence {
+		idem = newIdempotence()
+		accOpts = append(accOpts, accumulator.WithSequencer(idem.sequence))
+	}
+	acc, err := accumulator.New(accOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +161,9 @@ func New[K, V any](keySerializer serde.Serializer[K], valueSerializer serde.Seri
 	c.scratch.New = func() any { return &sendScratch{buf: make([]byte, 0, 256)} }
 	c.life, c.stop = context.WithCancel(context.Background())
 	c.sender = newSender(c)
+	if idem != nil {
+		idem.s, c.sender.idem = c.sender, idem
+	}
 	p.c = c
 	c.wg.Add(1)
 	go func() {

@@ -44,8 +44,11 @@ type sender struct {
 	forceMu  sync.Once
 	aborted  atomic.Int64 // batches failed by a forced close
 
-	respMu sync.Mutex
-	resps  []*inflightReq // answered requests, in arrival order
+	respMu  sync.Mutex
+	resps   []*inflightReq // answered requests, in arrival order
+	initRes *initOutcome   // InitProducerId's answer, not yet taken
+
+	idem *idempotence // nil unless idempotent
 
 	connMu sync.Mutex
 	conns  map[int32]*brokerConn
@@ -102,6 +105,23 @@ func newSender(c *core) *sender {
 	}
 	s.leaderOf = s.leader
 	return s
+}
+
+// giveInit hands InitProducerId's answer to the sender.
+func (s *sender) giveInit(o *initOutcome) {
+	s.respMu.Lock()
+	s.initRes = o
+	s.respMu.Unlock()
+	s.wakeup()
+}
+
+// takeInit returns InitProducerId's answer once, or nil.
+func (s *sender) takeInit() *initOutcome {
+	s.respMu.Lock()
+	defer s.respMu.Unlock()
+	o := s.initRes
+	s.initRes = nil
+	return o
 }
 
 // wakeup makes the sender run a pass soon. It never blocks.
@@ -196,6 +216,9 @@ func (s *sender) runOnce(now time.Time) time.Duration {
 	if next := s.expireInflight(now); !next.IsZero() {
 		delay = min(delay, next.Sub(now))
 	}
+	if s.idem != nil {
+		delay = min(delay, s.idem.maintain(now))
+	}
 
 	ready, nextCheck, unknown := c.acc.Ready(now, s.leaderOf)
 	delay = min(delay, nextCheck)
@@ -252,6 +275,9 @@ func (s *sender) send(node int32, conn *wire.Conn, batches []*accumulator.Batch,
 		}
 		return
 	}
+	if s.idem != nil {
+		s.idem.sent(batches)
+	}
 	r := &inflightReq{s: s, node: node, sentAt: now,
 		req: newProduceRequest(int16(c.cfg.acks), int32(c.cfg.requestTimeout.Milliseconds()), batches)}
 	s.inflight[node]++
@@ -297,6 +323,11 @@ func (s *sender) handleResponses(now time.Time) {
 func (s *sender) handle(r *inflightReq, now time.Time) {
 	c := s.c
 	batches := r.req.batches
+	if s.idem != nil {
+		for _, b := range batches {
+			s.idem.answered(b)
+		}
+	}
 	defer func() {
 		if c.cfg.maxInFlight == 1 {
 			for _, b := range batches {
@@ -330,8 +361,7 @@ func (s *sender) handle(r *inflightReq, now time.Time) {
 			continue
 		}
 		if p.ErrorCode == 0 {
-			s.forget(b)
-			b.Complete(p.BaseOffset, p.LogAppendTime, nil)
+			s.succeed(b, p.BaseOffset, p.LogAppendTime)
 			continue
 		}
 		var msg string
@@ -375,6 +405,18 @@ func (s *sender) retryOrFail(b *accumulator.Batch, cause error, msg string, recE
 		return // expired or aborted while in flight: the late answer changes nothing
 	}
 	tp := b.TopicPartition()
+	idemRetry := false
+	if s.idem != nil {
+		dup, retry, bump := s.idem.classify(b, cause)
+		if dup { // written before: the broker kept no offset to report
+			s.succeed(b, -1, -1)
+			return
+		}
+		if bump {
+			s.idem.bumpNeeded = true
+		}
+		idemRetry = retry
+	}
 	if errors.Is(cause, kerr.MessageTooLarge) && b.NumRecords() > 1 {
 		n, err := c.acc.SplitAndReenqueue(b)
 		if err == nil {
@@ -388,7 +430,7 @@ func (s *sender) retryOrFail(b *accumulator.Batch, cause error, msg string, recE
 		cause = fmt.Errorf("%w (splitting failed: %v)", cause, err)
 	}
 	elapsed := now.Sub(b.CreatedAt())
-	retriable := isRetriable(cause)
+	retriable := idemRetry || isRetriable(cause)
 	if retriable && b.Attempts() < c.cfg.retries && elapsed < c.cfg.deliveryTimeout {
 		if needsMetadata(cause) {
 			if cl := c.cluster.Load(); cl != nil {
@@ -426,6 +468,9 @@ func (s *sender) retryOrFail(b *accumulator.Batch, cause error, msg string, recE
 		byIndex[int(re.RelativeOffset)] = m
 	}
 	s.forget(b)
+	if s.idem != nil {
+		s.idem.failed(b)
+	}
 	c.met.failed(tp.Topic, b.NumRecords())
 	b.CompleteEach(-1, -1, func(i int) error {
 		if m, ok := byIndex[i]; ok {
@@ -436,9 +481,22 @@ func (s *sender) retryOrFail(b *accumulator.Batch, cause error, msg string, recE
 	})
 }
 
+// succeed completes every record of b as written at baseOffset (-1 if
+// unknown).
+func (s *sender) succeed(b *accumulator.Batch, baseOffset, logAppendTime int64) {
+	s.forget(b)
+	if s.idem != nil {
+		s.idem.acked(b)
+	}
+	b.Complete(baseOffset, logAppendTime, nil)
+}
+
 // fail completes every record of b with err.
 func (s *sender) fail(b *accumulator.Batch, err error) {
 	s.forget(b)
+	if s.idem != nil && !b.IsDone() {
+		s.idem.failed(b)
+	}
 	if b.Complete(-1, -1, err) {
 		s.c.met.failed(b.TopicPartition().Topic, b.NumRecords())
 	}

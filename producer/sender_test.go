@@ -175,47 +175,79 @@ func TestSendHonoursCtxWhileWaitingForMemory(t *testing.T) {
 }
 
 func TestRetriesLoseNothing(t *testing.T) {
-	tests := []struct {
+	faults := []struct {
 		name   string
 		inject func(cl *mockbroker.Cluster)
-		dups   bool // the fault may duplicate records (answer lost after the append)
+		dups   bool // without idempotence the fault may duplicate records (answer lost after the append)
 	}{
 		{"not leader", func(cl *mockbroker.Cluster) { cl.InjectError(0, kerr.NotLeaderOrFollower, 3) }, false},
 		{"request timed out", func(cl *mockbroker.Cluster) { cl.InjectError(0, kerr.RequestTimedOut, 3) }, false},
 		{"not enough replicas", func(cl *mockbroker.Cluster) { cl.InjectError(0, kerr.NotEnoughReplicas, 2) }, false},
 		{"dropped responses", func(cl *mockbroker.Cluster) { cl.DropResponse(0, 2) }, true},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			cl := mockbroker.NewTest(t, mockbroker.WithBrokers(2), mockbroker.WithTopic("t", 4))
-			p := newStringProducer(t, cl, producer.WithLinger(0), producer.WithRetryBackoff(time.Millisecond, 10*time.Millisecond))
-			tc.inject(cl)
-			const n = 400
-			got := sendAll(t, p, "t", producer.AnyPartition, "r", n)
-			for _, o := range got {
-				require.NoError(t, o.err)
-			}
-			assertStoredOnce(t, cl, "t", 4, "r", n, tc.dups)
-		})
+	for _, idempotent := range []bool{true, false} {
+		for _, tc := range faults {
+			t.Run(fmt.Sprintf("%s/idempotent=%v", tc.name, idempotent), func(t *testing.T) {
+				cl := mockbroker.NewTest(t, mockbroker.WithBrokers(2), mockbroker.WithTopic("t", 4))
+				p := newStringProducer(t, cl, producer.WithLinger(0), producer.WithIdempotence(idempotent),
+					producer.WithRetryBackoff(time.Millisecond, 10*time.Millisecond))
+				tc.inject(cl)
+				const n = 400
+				got := sendAll(t, p, "t", producer.AnyPartition, "r", n)
+				for _, o := range got {
+					require.NoError(t, o.err)
+				}
+				assertStoredOnce(t, cl, "t", 4, "r", n, tc.dups && !idempotent)
+				if idempotent {
+					assertInSendOrder(t, cl, "t", 4)
+				}
+			})
+		}
 	}
 }
 
 func TestDroppedConnectionsLoseNothing(t *testing.T) {
-	cl := mockbroker.NewTest(t, mockbroker.WithBrokers(2), mockbroker.WithTopic("t", 4))
-	p := newStringProducer(t, cl, producer.WithLinger(0), producer.WithRetryBackoff(time.Millisecond, 10*time.Millisecond))
-	ctx := testCtx(t)
-	col := newCollector()
-	const n = 2000
-	for i := range n {
-		require.NoError(t, p.Send(ctx, &producer.Record[string, string]{Topic: "t", Value: fmt.Sprintf("r%d", i)}, col.cb))
-		if i%500 == 250 {
-			require.NoError(t, cl.DropConnections(int32(i/500)%2))
+	for _, idempotent := range []bool{true, false} {
+		t.Run(fmt.Sprintf("idempotent=%v", idempotent), func(t *testing.T) {
+			cl := mockbroker.NewTest(t, mockbroker.WithBrokers(2), mockbroker.WithTopic("t", 4))
+			p := newStringProducer(t, cl, producer.WithLinger(0), producer.WithIdempotence(idempotent),
+				producer.WithRetryBackoff(time.Millisecond, 10*time.Millisecond))
+			ctx := testCtx(t)
+			col := newCollector()
+			const n = 2000
+			for i := range n {
+				require.NoError(t, p.Send(ctx, &producer.Record[string, string]{Topic: "t", Value: fmt.Sprintf("r%d", i)}, col.cb))
+				if i%500 == 250 {
+					require.NoError(t, cl.DropConnections(int32(i/500)%2))
+				}
+			}
+			for _, o := range col.wait(t, n) {
+				require.NoError(t, o.err)
+			}
+			// Without idempotence a request the broker wrote but whose
+			// answer was lost is written again; with it, never.
+			assertStoredOnce(t, cl, "t", 4, "r", n, !idempotent)
+			if idempotent {
+				assertInSendOrder(t, cl, "t", 4)
+			}
+		})
+	}
+}
+
+// assertInSendOrder checks that every partition holds its records
+// ("r<i>") in the order they were sent.
+func assertInSendOrder(t *testing.T, cl *mockbroker.Cluster, topic string, partitions int32) {
+	t.Helper()
+	for part := range partitions {
+		prev := -1
+		for _, v := range recordValues(t, cl, topic, part) {
+			var i int
+			_, err := fmt.Sscanf(v, "r%d", &i)
+			require.NoError(t, err)
+			require.Greater(t, i, prev, "partition %d: %s stored after r%d", part, v, prev)
+			prev = i
 		}
 	}
-	for _, o := range col.wait(t, n) {
-		require.NoError(t, o.err)
-	}
-	assertStoredOnce(t, cl, "t", 4, "r", n, true)
 }
 
 func TestLeaderMoveIsFollowed(t *testing.T) {
