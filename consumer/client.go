@@ -57,11 +57,12 @@ type client struct {
 	parts          map[samsa.TopicPartition]*partState
 	buffer         []*fetchedPart // fetched records in arrival order
 	bufferedBytes  int64
-	polling        bool      // a Poll is running
-	lastPoll       time.Time // when the last Poll returned
-	nextResolve    time.Time // no position lookup before this, after a failure
-	nextAutoCommit time.Time // when the next auto commit is due
-	inClose        bool      // Close is committing and leaving: commits are still allowed
+	polling        bool          // a Poll is running
+	lastPoll       time.Time     // when the last Poll returned
+	nextResolve    time.Time     // no position lookup before this, after a failure
+	resolving      chan struct{} // closed when the running position lookup ends; nil if none
+	nextAutoCommit time.Time     // when the next auto commit is due
+	inClose        bool          // Close is committing and leaving: commits are still allowed
 }
 
 // subscription is what the consumer reads. Guarded by client.mu.

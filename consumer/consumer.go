@@ -29,9 +29,10 @@ import (
 // consumer from another goroutine.
 //
 // Goroutines: the consumer owns a fetch planner, one fetch goroutine per
-// broker it reads from, with a group a heartbeat goroutine, a commit
-// goroutine and, during a rebalance, the goroutine running it; Close stops
-// and waits for all of them.
+// broker it reads from, a position lookup goroutine while lookups run, and
+// with a group a heartbeat goroutine, a commit goroutine and, during a
+// rebalance, the goroutine running it; Close stops and waits for all of
+// them.
 type Consumer[K, V any] struct {
 	c     *client
 	keyDe serde.Deserializer[K]

@@ -8,12 +8,14 @@
 //
 //	Poll(ctx) ─► group: JoinGroup / SyncGroup (leader runs the assignor),
 //	  │          RebalanceListener, heartbeats on their own goroutine
-//	  ├─► positions: committed offsets (OffsetFetch), resets (ListOffsets)
+//	  ├─► positions: committed offsets (OffsetFetch), resets (ListOffsets),
+//	  │   looked up in the background so Poll never blocks on them
 //	  ├─► auto commit, async commit callbacks
-//	  └─► buffer ◄── fetcher: one Fetch per broker for all its partitions,
-//	                 decoded off the polling goroutine without copying record
-//	                 bytes (CRC, decompression, aborted transactions and
-//	                 control batches skipped under read_committed)
+//	  └─► buffer ◄── fetcher: one Fetch per broker for all its partitions, in
+//	                 an incremental fetch session (KIP-227), decoded off the
+//	                 polling goroutine without copying record bytes (CRC,
+//	                 decompression, aborted transactions and control batches
+//	                 skipped under read_committed)
 //	       → deserializers (serde) → interceptors.OnConsume → []Record[K, V]
 //
 // A Consumer either subscribes (Subscribe, SubscribeRegex), and its group

@@ -42,7 +42,9 @@ type source struct {
 	id   int32
 	work chan *fetchPlan // cap 1; the planner sends only when !busy
 	busy bool            // a plan was handed over and not finished; guarded by client.mu
-	dec  records.Decoder // used only by the source goroutine
+	// Used only by the source goroutine.
+	dec     records.Decoder
+	session fetchSession
 }
 
 // fetchPlan is one Fetch request to build and send.
@@ -285,56 +287,48 @@ type cappedRequest struct {
 // MaxVersion returns the lower of the request type's and the cap.
 func (r cappedRequest) MaxVersion() int16 { return min(r.Request.MaxVersion(), r.max) }
 
-// send builds and sends the Fetch of a plan.
+// send builds and sends the Fetch of a plan, within the source's fetch
+// session when the broker supports sessions (Fetch v7+).
 func (s *source) send(ctx context.Context, plan *fetchPlan) (*kmsg.FetchResponse, error) {
 	c := s.f.c
+	conn, err := c.cl.ConnFor(ctx, s.id, cluster.PurposeFetch)
+	if err != nil {
+		s.session.reset()
+		return nil, err
+	}
 	req := kmsg.NewPtrFetchRequest()
 	req.ReplicaID = -1
 	req.MaxWaitMillis = int32(c.cfg.fetchMaxWait / time.Millisecond)
 	req.MinBytes = c.cfg.fetchMinBytes
 	req.MaxBytes = c.cfg.fetchMaxBytes
 	req.IsolationLevel = int8(c.cfg.isolation)
-	req.SessionID, req.SessionEpoch = 0, -1 // no fetch session: every fetch is a full one
 	maxVersion := req.MaxVersion()
-	index := make(map[string]int) // topic -> index in req.Topics
 	for i := range plan.parts {
-		pp := &plan.parts[i]
-		if pp.topicID == ([16]byte{}) {
+		if plan.parts[i].topicID == ([16]byte{}) {
 			maxVersion = min(maxVersion, 12) // v13+ names topics by id only
 		}
-		ti, ok := index[pp.ps.tp.Topic]
-		if !ok {
-			t := kmsg.NewFetchRequestTopic()
-			t.Topic, t.TopicID = pp.ps.tp.Topic, pp.topicID
-			req.Topics = append(req.Topics, t)
-			ti = len(req.Topics) - 1
-			index[pp.ps.tp.Topic] = ti
-		}
-		p := kmsg.NewFetchRequestTopicPartition()
-		p.Partition = pp.ps.tp.Partition
-		p.FetchOffset = pp.offset
-		p.CurrentLeaderEpoch = pp.leaderEpoch
-		p.PartitionMaxBytes = c.cfg.maxPartitionBytes
-		req.Topics[ti].Partitions = append(req.Topics[ti].Partitions, p)
 	}
-	conn, err := c.cl.ConnFor(ctx, s.id, cluster.PurposeFetch)
-	if err != nil {
-		return nil, err
+	if v, ok := conn.Version(1); ok {
+		maxVersion = min(maxVersion, v)
 	}
+	incremental := s.session.fill(req, plan, maxVersion, c.cfg.maxPartitionBytes, maxVersion >= 7)
 	// The broker may hold the fetch for the max wait; allow that on top of
 	// the request timeout.
 	rctx, cancel := context.WithTimeout(ctx, c.cfg.requestTimeout+c.cfg.fetchMaxWait)
 	defer cancel()
 	resp, err := conn.Do(rctx, cappedRequest{Request: req, max: maxVersion})
+	var fr *kmsg.FetchResponse
+	if err == nil {
+		var ok bool
+		if fr, ok = resp.(*kmsg.FetchResponse); !ok {
+			err = fmt.Errorf("%w: fetch answered with %T", samsa.ErrMalformedResponse, resp)
+		} else if fr.ErrorCode != 0 {
+			err = fmt.Errorf("fetch from broker %d: %w", s.id, kerr.ForCode(fr.ErrorCode))
+		}
+	}
+	s.session.done(plan, incremental, fr, err)
 	if err != nil {
 		return nil, err
-	}
-	fr, ok := resp.(*kmsg.FetchResponse)
-	if !ok {
-		return nil, fmt.Errorf("%w: fetch answered with %T", samsa.ErrMalformedResponse, resp)
-	}
-	if fr.ErrorCode != 0 {
-		return nil, fmt.Errorf("fetch from broker %d: %w", s.id, kerr.ForCode(fr.ErrorCode))
 	}
 	return fr, nil
 }
@@ -414,7 +408,9 @@ func (s *source) applyLocked(pp *plannedPart, res *partResult, reqErr error, now
 	}
 	backoff := func() { ps.backoffUntil = now.Add(c.cfg.backoff(0, c.jitter())) }
 	if reqErr != nil {
-		backoff()
+		if !sessionError(reqErr) { // a session error is answered by a full fetch at once
+			backoff()
+		}
 		return false
 	}
 	if res.highWatermark >= 0 {

@@ -55,7 +55,7 @@ func TestCommitRetries(t *testing.T) {
 
 func TestGroupJoinErrors(t *testing.T) {
 	t.Run("invalid session timeout", func(t *testing.T) {
-		mb := mockbroker.NewTest(t, mockbroker.WithTopic("t", 1), mockbroker.WithGroupMinSessionTimeout(6*time.Second))
+		mb := mockbroker.NewTest(t, mockbroker.WithTopic("t", 1), mockbroker.WithGroupMaxSessionTimeout(5*time.Second))
 		c := newStringConsumer(t, mb, groupOpts(mb, "g")...)
 		require.NoError(t, c.Subscribe("t"))
 		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
@@ -172,7 +172,7 @@ func TestJoinGroupWireFormat(t *testing.T) {
 		assert.Equal(t, "consumer", j.ProtocolType)
 		require.Len(t, j.Protocols, 1)
 		assert.Equal(t, "cooperative-sticky", j.Protocols[0].Name)
-		assert.Equal(t, int32(time.Second/time.Millisecond), j.SessionTimeoutMillis)
+		assert.Equal(t, int32(10*time.Second/time.Millisecond), j.SessionTimeoutMillis)
 	}
 	sub, version, err := assignor.DecodeSubscription(first.Protocols[0].Metadata)
 	require.NoError(t, err)

@@ -1,13 +1,17 @@
 package consumer_test
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-go/samsa/consumer"
+	"github.com/samsa-go/samsa/kerr"
 	"github.com/samsa-go/samsa/mockbroker"
 )
 
@@ -40,4 +44,59 @@ func TestIsolationLevelStopsAtLastStableOffset(t *testing.T) {
 	uncommitted := newStringConsumer(t, mb, consumer.WithAutoOffsetReset(consumer.ResetEarliest))
 	require.NoError(t, uncommitted.Assign(tp("t", 0)))
 	assert.Equal(t, []string{"a", "b", "txn-0", "txn-1", "c"}, values(pollN(t, uncommitted, 5)))
+}
+
+// TestFetchSessions checks that the consumer fetches within incremental
+// fetch sessions (KIP-227) — idle fetches carry no partitions — and that a
+// lost session is replaced by a full fetch without losing records.
+func TestFetchSessions(t *testing.T) {
+	mb := mockbroker.NewTest(t, mockbroker.WithTopic("t", 6))
+	var mu sync.Mutex
+	var idleIncremental, full int
+	failNext := false
+	mb.Hook(func(_ int32, req kmsg.Request) (kmsg.Response, error, bool) {
+		fr, ok := req.(*kmsg.FetchRequest)
+		if !ok {
+			return nil, nil, false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if fr.SessionEpoch > 0 && len(fr.Topics) == 0 && len(fr.ForgottenTopics) == 0 {
+			idleIncremental++
+		}
+		if fr.SessionEpoch == 0 {
+			full++
+		}
+		if failNext && fr.SessionEpoch > 0 {
+			failNext = false
+			resp := fr.ResponseKind().(*kmsg.FetchResponse)
+			resp.ErrorCode = kerr.FetchSessionIDNotFound.Code
+			return resp, nil, true
+		}
+		return nil, nil, false
+	})
+	p := newProducer(t, mb)
+	for part := int32(0); part < 6; part++ {
+		p.produceValues("t", part, seq(fmt.Sprintf("p%d-", part), 20)...)
+	}
+	c := newStringConsumer(t, mb, consumer.WithAutoOffsetReset(consumer.ResetEarliest))
+	require.NoError(t, c.Assign(partitions("t", 6)...))
+	assert.Len(t, pollN(t, c, 120), 120)
+	eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return idleIncremental > 0
+	}, "an idle incremental fetch")
+
+	mu.Lock()
+	failNext = true
+	fullBefore := full
+	mu.Unlock()
+	eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return !failNext && full > fullBefore
+	}, "a full fetch after the session was lost")
+	p.produceValues("t", 3, "after")
+	assert.Equal(t, []string{"after"}, values(pollN(t, c, 1)))
 }

@@ -44,11 +44,13 @@ type member struct {
 }
 
 // groupOpts are the options every group test member gets: quick
-// heartbeats and session expiry, manual commits.
+// heartbeats, manual commits, and a session timeout long enough that a
+// loaded machine never expires a live member (tests that kill a member
+// shorten it for that member).
 func groupOpts(mb *mockbroker.Cluster, group string) []consumer.Option {
 	return []consumer.Option{
 		consumer.WithGroupID(group),
-		consumer.WithSessionTimeout(time.Second),
+		consumer.WithSessionTimeout(10 * time.Second),
 		consumer.WithHeartbeatInterval(100 * time.Millisecond),
 		consumer.WithAutoOffsetReset(consumer.ResetEarliest),
 		consumer.WithAutoCommit(false),

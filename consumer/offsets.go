@@ -23,29 +23,18 @@ type pendingPart struct {
 
 // resolvePositions gives positions to partitions that wait for one: first
 // their committed offsets (with a group id), then offset resets by
-// ListOffsets to each partition's leader. only limits the work to some
-// partitions (nil: all). Results are applied only to partitions whose
-// position was not changed meanwhile (by a seek, say). It returns the first
-// failure; partitions it could not resolve keep waiting.
-func (c *client) resolvePositions(ctx context.Context, only []samsa.TopicPartition) error {
-	wanted := func(tp samsa.TopicPartition) bool {
-		if only == nil {
-			return true
-		}
-		for _, o := range only {
-			if o == tp {
-				return true
-			}
-		}
-		return false
-	}
+// ListOffsets to each partition's leader. Results are applied only to
+// partitions whose position was not changed meanwhile (by a seek, say). It
+// returns the first failure; partitions it could not resolve keep waiting.
+// It runs on the resolver goroutine (resolveAsync).
+func (c *client) resolvePositions(ctx context.Context) error {
 	var errs firstErr
 	// Committed offsets.
 	c.mu.Lock()
 	var committed []pendingPart
 	var tps []samsa.TopicPartition
 	for tp, ps := range c.parts {
-		if ps.awaitingCommitted && !ps.hasPos && wanted(tp) {
+		if ps.awaitingCommitted && !ps.hasPos {
 			committed = append(committed, pendingPart{ps, ps.incarnation})
 			tps = append(tps, tp)
 		}
@@ -82,7 +71,7 @@ func (c *client) resolvePositions(ctx context.Context, only []samsa.TopicPartiti
 	var missing []string
 	c.mu.Lock()
 	for tp, ps := range c.parts {
-		if ps.reset == resetNone || ps.hasPos || !wanted(tp) {
+		if ps.reset == resetNone || ps.hasPos {
 			continue
 		}
 		t := snap.Topics[tp.Topic]

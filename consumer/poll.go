@@ -3,6 +3,7 @@ package consumer
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/samsa-go/samsa"
@@ -130,9 +131,9 @@ func (c *client) poll(ctx context.Context, deliver func([]rawRecord)) error {
 			}
 		}
 		autoCommitAt := c.maybeAutoCommit()
-		resolveAt, err := c.resolveAll(ctx)
+		resolveAt, err := c.resolveAll()
 		if err != nil {
-			return c.closedErr(err)
+			return err
 		}
 		if err := c.takeFetchError(); err != nil {
 			return err
@@ -170,12 +171,14 @@ func (c *client) setPolling(on bool) {
 	c.mu.Unlock()
 }
 
-// resolveAll resolves the positions of every partition that needs one,
-// unless a recent failure asks to wait; it returns when to try again and
-// a *NoOffsetError for partitions stuck without an offset.
-func (c *client) resolveAll(ctx context.Context) (time.Time, error) {
+// resolveAll starts resolving the positions of the partitions that need
+// one (committed offsets, offset resets) on the client's resolver
+// goroutine, unless a lookup runs already or a recent failure asks to wait;
+// Poll does not wait for it (the resolver wakes Poll when it is done). It
+// returns when to look again and a *NoOffsetError for partitions stuck
+// without an offset.
+func (c *client) resolveAll() (time.Time, error) {
 	c.mu.Lock()
-	retryAt := c.nextResolve
 	pending := false
 	for _, ps := range c.parts {
 		if ps.needsPosition() {
@@ -183,26 +186,53 @@ func (c *client) resolveAll(ctx context.Context) (time.Time, error) {
 			break
 		}
 	}
+	retryAt := c.nextResolve
 	c.mu.Unlock()
 	if pending {
 		if !retryAt.IsZero() && time.Now().Before(retryAt) {
 			return retryAt, c.noOffsetError()
 		}
-		if err := c.resolvePositions(ctx, nil); err != nil {
-			if ctx.Err() != nil || errors.Is(err, samsa.ErrClosed) {
-				return time.Time{}, err
-			}
-			c.mu.Lock()
-			c.nextResolve = time.Now().Add(c.cfg.backoff(0, c.jitter()))
-			retryAt = c.nextResolve
-			c.mu.Unlock()
-			return retryAt, c.noOffsetError()
-		}
-		c.mu.Lock()
-		c.nextResolve = time.Time{}
-		c.mu.Unlock()
+		c.resolveAsync()
 	}
 	return time.Time{}, c.noOffsetError()
+}
+
+// resolveAsync starts a resolution of every pending position on a goroutine
+// of the client, unless one runs, and returns a channel closed when the
+// running one ends. Lookups thus go on even when the Poll or Position that
+// wanted them gives up, and never pile up. After a failure the next one
+// waits for the retry backoff (nextResolve).
+func (c *client) resolveAsync() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.resolving != nil {
+		return c.resolving
+	}
+	done := make(chan struct{})
+	if c.isClosing() {
+		close(done) // no new goroutines once Close began
+		return done
+	}
+	c.resolving = done
+	c.goRun(func(ctx context.Context) {
+		rctx, cancel := context.WithTimeout(ctx, 2*c.cfg.requestTimeout)
+		err := c.resolvePositions(rctx)
+		cancel()
+		c.mu.Lock()
+		c.resolving = nil
+		if err != nil {
+			c.nextResolve = time.Now().Add(c.cfg.backoff(0, c.jitter()))
+			if ctx.Err() == nil {
+				c.log.Debug("consumer: looking up positions failed; retrying", slog.Any("error", err))
+			}
+		} else {
+			c.nextResolve = time.Time{}
+		}
+		c.mu.Unlock()
+		close(done)
+		c.wakePoll()
+	})
+	return done
 }
 
 // takeFetchError returns (and clears) the first pending *FetchError.

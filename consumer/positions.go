@@ -275,7 +275,7 @@ func (c *client) pausedList() []samsa.TopicPartition {
 func (c *client) position(ctx context.Context, tp samsa.TopicPartition) (samsa.Offset, error) {
 	ctx, cancel := c.withAPITimeout(ctx)
 	defer cancel()
-	for attempt := 0; ; attempt++ {
+	for {
 		c.mu.Lock()
 		if err := c.usableLocked(); err != nil {
 			c.mu.Unlock()
@@ -296,18 +296,18 @@ func (c *client) position(ctx context.Context, tp samsa.TopicPartition) (samsa.O
 			c.mu.Unlock()
 			return samsa.Offset{}, err
 		}
+		retryAt := c.nextResolve
 		c.mu.Unlock()
-		if err := c.resolvePositions(ctx, []samsa.TopicPartition{tp}); err != nil && ctx.Err() != nil {
-			return samsa.Offset{}, err
-		}
-		c.mu.Lock()
-		done := ps.hasPos || ps.noOffset || ps.removed
-		c.mu.Unlock()
-		if done {
+		if wait := time.Until(retryAt); wait > 0 {
+			if err := sleepCtx(ctx, wait); err != nil {
+				return samsa.Offset{}, fmt.Errorf("samsa: consumer: position of %s: %w", tp, err)
+			}
 			continue
 		}
-		if err := sleepCtx(ctx, c.cfg.backoff(attempt, c.jitter())); err != nil {
-			return samsa.Offset{}, fmt.Errorf("samsa: consumer: position of %s: %w", tp, err)
+		select {
+		case <-c.resolveAsync():
+		case <-ctx.Done():
+			return samsa.Offset{}, fmt.Errorf("samsa: consumer: position of %s: %w", tp, ctx.Err())
 		}
 	}
 }
