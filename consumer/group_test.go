@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	metrics "github.com/rcrowley/go-metrics"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -27,7 +28,8 @@ func TestGroupSingleMemberConsumesAndCommits(t *testing.T) {
 	for part := int32(0); part < 4; part++ {
 		p.produceValues("t", part, seq(fmt.Sprintf("p%d-", part), 10)...)
 	}
-	c := newStringConsumer(t, mb, groupOpts(mb, "g1")...)
+	reg := metrics.NewRegistry()
+	c := newStringConsumer(t, mb, append(groupOpts(mb, "g1"), consumer.WithMetricsRegistry(reg))...)
 	require.NoError(t, c.Subscribe("t"))
 	got := pollN(t, c, 40)
 	assert.Len(t, got, 40)
@@ -38,6 +40,12 @@ func TestGroupSingleMemberConsumesAndCommits(t *testing.T) {
 	assert.NotEmpty(t, md.MemberID)
 
 	require.NoError(t, c.CommitSync(context.Background(), nil))
+	// sarama's group metrics: JoinGroup (including the MEMBER_ID_REQUIRED
+	// round) and SyncGroup.
+	assert.GreaterOrEqual(t, reg.Get("consumer-group-join-total-g1").(metrics.Counter).Count(), int64(2))
+	assert.Equal(t, int64(1), reg.Get("consumer-group-join-failed-g1").(metrics.Counter).Count(), "MEMBER_ID_REQUIRED")
+	assert.Equal(t, int64(1), reg.Get("consumer-group-sync-total-g1").(metrics.Counter).Count())
+	assert.Equal(t, int64(1), reg.Get("consumer-commit-total").(metrics.Counter).Count())
 	committed, err := mb.CommittedOffsets("g1")
 	require.NoError(t, err)
 	for part := int32(0); part < 4; part++ {

@@ -23,17 +23,17 @@ import (
 // testTimeout bounds every wait of a test on a condition.
 const testTimeout = 20 * time.Second
 
-// producer is a minimal producer for tests, independent of samsa's own:
+// testProducer is a minimal producer for tests, independent of samsa's own:
 // records.Builder encodes one batch per call, kmsg frames the Produce.
-type producer struct {
+type testProducer struct {
 	t     testing.TB
 	mb    *mockbroker.Cluster
 	mu    sync.Mutex
 	conns map[string]*wire.Conn
 }
 
-func newProducer(t testing.TB, mb *mockbroker.Cluster) *producer {
-	p := &producer{t: t, mb: mb, conns: make(map[string]*wire.Conn)}
+func newProducer(t testing.TB, mb *mockbroker.Cluster) *testProducer {
+	p := &testProducer{t: t, mb: mb, conns: make(map[string]*wire.Conn)}
 	t.Cleanup(func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -52,7 +52,7 @@ type rec struct {
 
 // produce appends records to a partition as one batch and returns the
 // offset of the first.
-func (p *producer) produce(topic string, partition int32, recs ...rec) int64 {
+func (p *testProducer) produce(topic string, partition int32, recs ...rec) int64 {
 	p.t.Helper()
 	var b records.Builder
 	ts := time.Now().UnixMilli()
@@ -70,7 +70,7 @@ func (p *producer) produce(topic string, partition int32, recs ...rec) int64 {
 }
 
 // produceValues produces values (no keys) to a partition, in one batch.
-func (p *producer) produceValues(topic string, partition int32, values ...string) int64 {
+func (p *testProducer) produceValues(topic string, partition int32, values ...string) int64 {
 	p.t.Helper()
 	recs := make([]rec, len(values))
 	for i, v := range values {
@@ -80,7 +80,7 @@ func (p *producer) produceValues(topic string, partition int32, values ...string
 }
 
 // produceBatch sends an encoded batch to the partition's leader.
-func (p *producer) produceBatch(topic string, partition int32, batch []byte) int64 {
+func (p *testProducer) produceBatch(topic string, partition int32, batch []byte) int64 {
 	p.t.Helper()
 	deadline := time.Now().Add(testTimeout)
 	for {
@@ -120,7 +120,7 @@ type cappedProduce struct{ *kmsg.ProduceRequest }
 
 func (cappedProduce) MaxVersion() int16 { return 11 }
 
-func (p *producer) conn(addr string) *wire.Conn {
+func (p *testProducer) conn(addr string) *wire.Conn {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if c := p.conns[addr]; c != nil && c.Err() == nil {
@@ -237,7 +237,7 @@ func tp(topic string, p int32) samsa.TopicPartition {
 
 // produceTxn appends values as one transactional batch of a producer id,
 // leaving its transaction open (the mock has no transaction coordinator).
-func (p *producer) produceTxn(topic string, partition int32, pid int64, seq int32, values ...string) int64 {
+func (p *testProducer) produceTxn(topic string, partition int32, pid int64, seq int32, values ...string) int64 {
 	p.t.Helper()
 	var b records.Builder
 	ts := time.Now().UnixMilli()
