@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -47,9 +48,11 @@ func newCommitter(c *client) *committer {
 	return &committer{c: c, wake: make(chan struct{}, 1)}
 }
 
-// submit queues a commit for sending.
-func (cm *committer) submit(r *commitReq) {
+// submit queues a commit for sending and returns the async commits whose
+// callbacks are still due, which were all submitted before it.
+func (cm *committer) submit(r *commitReq) []*commitReq {
 	cm.mu.Lock()
+	earlier := slices.Clone(cm.pending)
 	cm.queue = append(cm.queue, r)
 	if r.async {
 		cm.pending = append(cm.pending, r)
@@ -59,6 +62,7 @@ func (cm *committer) submit(r *commitReq) {
 	case cm.wake <- struct{}{}:
 	default:
 	}
+	return earlier
 }
 
 // loop sends queued commits in order until the client closes; what is
@@ -251,11 +255,20 @@ func (c *client) commitSync(ctx context.Context, offsets map[samsa.TopicPartitio
 	defer c.commits.runCallbacks()
 	for attempt := 0; ; attempt++ {
 		r := &commitReq{offsets: offsets, done: make(chan struct{})}
-		c.commits.submit(r)
+		earlier := c.commits.submit(r)
 		select {
 		case <-r.done:
 		case <-ctx.Done():
 			return offsets, fmt.Errorf("samsa: consumer: commit: %w", ctx.Err())
+		}
+		// Async commits sent before this one complete before it returns,
+		// so that their callbacks run first (deferred runCallbacks).
+		for _, e := range earlier {
+			select {
+			case <-e.done:
+			case <-ctx.Done():
+				return offsets, fmt.Errorf("samsa: consumer: commit: %w", ctx.Err())
+			}
 		}
 		if r.err == nil || !retriableErr(r.err) {
 			return offsets, r.err

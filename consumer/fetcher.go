@@ -406,7 +406,10 @@ func (s *source) applyLocked(pp *plannedPart, res *partResult, reqErr error, now
 	if ps.removed || ps.incarnation != pp.incarnation || !ps.hasPos || ps.position != pp.offset {
 		return false // reassigned, seeked or reset meanwhile: stale
 	}
-	backoff := func() { ps.backoffUntil = now.Add(c.cfg.backoff(0, c.jitter())) }
+	backoff := func() {
+		ps.backoffUntil = now.Add(c.cfg.backoff(ps.failures, c.jitter()))
+		ps.failures++
+	}
 	if reqErr != nil {
 		if !sessionError(reqErr) { // a session error is answered by a full fetch at once
 			backoff()
@@ -418,6 +421,7 @@ func (s *source) applyLocked(pp *plannedPart, res *partResult, reqErr error, now
 	}
 	switch err := res.err; {
 	case err == nil:
+		ps.failures = 0
 	case errors.Is(err, kerr.OffsetOutOfRange):
 		c.log.Info("consumer: fetch offset out of range; applying the auto offset reset",
 			slog.String("partition", ps.tp.String()), slog.Int64("offset", pp.offset),

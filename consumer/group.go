@@ -68,6 +68,7 @@ type group struct {
 	lost          bool // the generation was reset while holding partitions
 	fatal         error
 	retryAt       time.Time // no join before this, after a failed one
+	joinFailures  int       // failed rounds in a row, for the backoff
 	lastHeartbeat time.Time
 	counts        map[string]int32 // leader: partition counts the assignment used
 	rb            *rebalance       // the rebalance in flight, if any
@@ -165,7 +166,7 @@ func (g *group) resetGenerationLocked(resetMember bool, reason string) {
 func (g *group) poll(ctx context.Context) error {
 	c := g.c
 	var errs firstErr
-	for range 8 { // a few transitions per call at most; Poll calls again
+	for range 16 { // a few transitions per call at most; Poll calls again
 		c.mu.Lock()
 		if g.fatal != nil {
 			err := g.fatal
@@ -355,7 +356,8 @@ func (g *group) finish(ctx context.Context, res rebalanceResult) error {
 		if res.fatal {
 			g.fatal = res.err
 		} else {
-			g.retryAt = time.Now().Add(c.cfg.backoff(0, c.jitter()))
+			g.retryAt = time.Now().Add(c.cfg.backoff(g.joinFailures, c.jitter()))
+			g.joinFailures++
 			g.requestRejoinLocked("the last join failed")
 		}
 		c.mu.Unlock()
@@ -366,7 +368,7 @@ func (g *group) finish(ctx context.Context, res rebalanceResult) error {
 		c.mu.Unlock()
 		return nil
 	}
-	g.retryAt = time.Time{}
+	g.retryAt, g.joinFailures = time.Time{}, 0
 	assignment, _, err := assignor.DecodeAssignment(res.assignment)
 	if err != nil {
 		g.state = stateUnjoined

@@ -48,6 +48,7 @@ type partState struct {
 	inflight     bool         // included in a fetch in flight
 	buffered     *fetchedPart // fetched records Poll has not returned yet
 	backoffUntil time.Time    // not fetched (or reset) before this, after an error
+	failures     int          // failed fetches in a row, for the backoff
 	fetchErr     error        // a *FetchError for Poll to report once
 
 	// incarnation changes whenever the position is set out of band (seek,
@@ -115,7 +116,7 @@ func (c *client) applyResetPolicyLocked(ps *partState, outOfRange int64) {
 func (c *client) invalidateLocked(ps *partState) {
 	ps.incarnation++
 	ps.fetchErr = nil
-	ps.backoffUntil = time.Time{}
+	ps.backoffUntil, ps.failures = time.Time{}, 0
 	c.dropBufferedLocked(ps)
 }
 
