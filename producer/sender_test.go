@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/kerr"
@@ -447,4 +448,24 @@ func TestCallbacksRunInOffsetOrderPerPartition(t *testing.T) {
 		}
 		last[o.md.Partition] = o.md.Offset
 	}
+}
+
+// TestIncompleteResponseIsRetried answers produce requests with responses
+// that leave the partitions out: the producer treats them as malformed and
+// retries, and an idempotent producer still writes every record once.
+func TestIncompleteResponseIsRetried(t *testing.T) {
+	cl := mockbroker.NewTest(t, mockbroker.WithTopic("t", 2))
+	var answered atomic.Int32
+	cl.Hook(func(_ int32, req kmsg.Request) (kmsg.Response, error, bool) {
+		if req.Key() != 0 || answered.Add(1) > 3 {
+			return nil, nil, false
+		}
+		return kmsg.NewPtrProduceResponse(), nil, true // no topics at all
+	})
+	p := newStringProducer(t, cl, producer.WithLinger(0), producer.WithRetryBackoff(time.Millisecond, 5*time.Millisecond))
+	for _, o := range sendAll(t, p, "t", producer.AnyPartition, "r", 100) {
+		require.NoError(t, o.err)
+	}
+	assertStoredOnce(t, cl, "t", 2, "r", 100, false)
+	assertInSendOrder(t, cl, "t", 2)
 }
