@@ -14,6 +14,7 @@ import (
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/consumer"
 	"github.com/samsa-go/samsa/consumer/assignor"
+	"github.com/samsa-go/samsa/internal/wire"
 	"github.com/samsa-go/samsa/kerr"
 	"github.com/samsa-go/samsa/mockbroker"
 )
@@ -200,4 +201,28 @@ func TestGroupDefaultAssignorsOffered(t *testing.T) {
 	require.Len(t, gms, 1)
 	assert.Equal(t, []string{"range", "cooperative-sticky"}, gms[0].Protocols, "Java's default order")
 	assert.Equal(t, "m", gms[0].ClientID)
+}
+
+// TestGroupLeaderNoticesNewPartitions: the leader rebalances when a
+// subscribed topic gains partitions, once the metadata refresh shows them.
+func TestGroupLeaderNoticesNewPartitions(t *testing.T) {
+	mb := mockbroker.NewTest(t, mockbroker.WithTopic("t", 2))
+	m := newMember(t, mb, "m", append(groupOpts(mb, "g"), consumer.WithMetadataMaxAge(100*time.Millisecond))...).start("t")
+	eventually(t, func() bool { return exactlyOneOwner(partitions("t", 2), m) }, "joined")
+
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	conn, err := wire.Dial(ctx, mb.Addrs()[0], wire.Options{})
+	require.NoError(t, err)
+	defer conn.Close()
+	req := kmsg.NewPtrCreatePartitionsRequest()
+	req.TimeoutMillis = 5000
+	rt := kmsg.NewCreatePartitionsRequestTopic()
+	rt.Topic, rt.Count = "t", 4
+	req.Topics = append(req.Topics, rt)
+	resp, err := conn.Do(ctx, req)
+	require.NoError(t, err)
+	require.Zero(t, resp.(*kmsg.CreatePartitionsResponse).Topics[0].ErrorCode)
+
+	eventually(t, func() bool { return exactlyOneOwner(partitions("t", 4), m) }, "the new partitions are assigned")
 }

@@ -100,3 +100,33 @@ func TestFetchSessions(t *testing.T) {
 	p.produceValues("t", 3, "after")
 	assert.Equal(t, []string{"after"}, values(pollN(t, c, 1)))
 }
+
+// TestMaxBufferedBytes: while the fetched bytes Poll has not returned reach
+// the bound, no fetch is sent, not even for partitions without buffered
+// records; below it, those keep long-polling.
+func TestMaxBufferedBytes(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		bound   int64
+		fetches bool
+	}{{"bound reached", 1, false}, {"below the bound", consumer.DefaultMaxBufferedBytes, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			mb := mockbroker.NewTest(t, mockbroker.WithTopic("t", 2))
+			p := newProducer(t, mb)
+			p.produceValues("t", 0, seq("v", 10)...)
+			c := newStringConsumer(t, mb, consumer.WithAutoOffsetReset(consumer.ResetEarliest),
+				consumer.WithMaxPollRecords(1), consumer.WithMaxBufferedBytes(tt.bound))
+			require.NoError(t, c.Assign(tp("t", 0), tp("t", 1)))
+			require.Equal(t, []string{"v0"}, values(pollN(t, c, 1)))
+			// The rest of partition 0's records stay buffered; partition 1
+			// has none.
+			before := mb.Requests(1)
+			deadline := time.Now().Add(400 * time.Millisecond)
+			for time.Now().Before(deadline) && mb.Requests(1) == before {
+				time.Sleep(10 * time.Millisecond) // observing the absence of requests for a fixed window
+			}
+			assert.Equal(t, tt.fetches, mb.Requests(1) > before)
+			assert.Equal(t, seq("v", 10)[1:], values(pollN(t, c, 9)))
+		})
+	}
+}

@@ -140,6 +140,7 @@ func (c *client) poll(ctx context.Context, deliver func([]rawRecord)) error {
 		}
 		if raw := c.collect(); len(raw) > 0 {
 			deliver(raw)
+			clear(raw) // let the fetched data go once the records were handed out
 			return nil
 		}
 		next := earliest(autoCommitAt, resolveAt)
