@@ -17,7 +17,7 @@ func FuzzFindPartition(f *testing.F) {
 	batches := drainedBatches(f)
 	req := newProduceRequest(-1, 30000, batches)
 	topics := []string{"alpha", "beta", "gamma", ""}
-	f.Add([]byte{0, 0, 0, 1, 0, 3, 0, 0, 2})         // the request's own order
+	f.Add([]byte{0, 0, 0, 1, 0, 3, 0, 0, 2})          // the request's own order
 	f.Add([]byte{1, 0, 3, 0, 0, 2, 0, 0, 0, 0, 0, 0}) // reordered, repeated
 	f.Add([]byte{2, 0, 7, 3, 255, 255})               // unknown topics and partitions
 	f.Add([]byte{})
