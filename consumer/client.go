@@ -48,9 +48,9 @@ type client struct {
 	group   *group     // nil without a group id
 	commits *committer // nil without a group id
 
-	// rawBuf is reused by Poll for the records it collects; only the
+	// spanBuf is reused by Poll for the records it collects; only the
 	// goroutine holding pollSem touches it.
-	rawBuf []rawRecord
+	spanBuf []span
 
 	mu             sync.Mutex
 	sub            subscription

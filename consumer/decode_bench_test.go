@@ -56,7 +56,7 @@ func BenchmarkFetchDecode(b *testing.B) {
 		c := &Consumer[[]byte, []byte]{keyDe: serde.Bytes(), valDe: serde.Bytes()}
 		b.Run(codec.String(), func(b *testing.B) {
 			var dec records.Decoder
-			raw := make([]rawRecord, 0, batches*perBatch)
+			spans := make([]span, 1)
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
@@ -70,11 +70,8 @@ func BenchmarkFetchDecode(b *testing.B) {
 				if d.err != nil || len(d.recs) != batches*perBatch {
 					b.Fatalf("decoded %d records: %v", len(d.recs), d.err)
 				}
-				raw = raw[:0]
-				for _, r := range d.recs {
-					raw = append(raw, rawRecord{rec: r})
-				}
-				if out := c.convert(raw); len(out) != len(raw) {
+				spans[0] = span{recs: d.recs, batches: d.batches}
+				if out := c.convert(spans); len(out) != len(d.recs) {
 					b.Fatal("convert lost records")
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/consumer"
 	"github.com/samsa-go/samsa/kerr"
 	"github.com/samsa-go/samsa/mockbroker"
@@ -129,4 +130,34 @@ func TestMaxBufferedBytes(t *testing.T) {
 			assert.Equal(t, seq("v", 10)[1:], values(pollN(t, c, 9)))
 		})
 	}
+}
+
+// TestLogAppendTimeAndLeaderEpoch: records carry their batch's timestamp
+// type and partition leader epoch, across batches written in different
+// leader epochs.
+func TestLogAppendTimeAndLeaderEpoch(t *testing.T) {
+	mb := mockbroker.NewTest(t, mockbroker.WithBrokers(2), mockbroker.WithTopic("t", 1), mockbroker.WithLogAppendTime("t"))
+	p := newProducer(t, mb)
+	p.produceValues("t", 0, "a", "b")
+	epoch0, err := mb.LeaderEpoch("t", 0)
+	require.NoError(t, err)
+	leader, err := mb.Leader("t", 0)
+	require.NoError(t, err)
+	require.NoError(t, mb.MoveLeader("t", 0, 1-leader))
+	p.produceValues("t", 0, "c")
+	epoch1, err := mb.LeaderEpoch("t", 0)
+	require.NoError(t, err)
+	require.Greater(t, epoch1, epoch0)
+
+	c := newStringConsumer(t, mb, consumer.WithAutoOffsetReset(consumer.ResetEarliest))
+	require.NoError(t, c.Assign(tp("t", 0)))
+	got := pollN(t, c, 3)
+	for i, want := range []int32{epoch0, epoch0, epoch1} {
+		assert.Equal(t, consumer.LogAppendTime, got[i].TimestampType)
+		assert.Equal(t, want, got[i].LeaderEpoch, "record %d", i)
+	}
+	pos, err := c.Position(t.Context(), tp("t", 0))
+	require.NoError(t, err)
+	assert.Equal(t, samsa.Offset{Offset: 3, LeaderEpoch: epoch1}, pos)
+	assert.Equal(t, samsa.Offset{Offset: 3, LeaderEpoch: epoch1}, got[2].NextOffset())
 }

@@ -11,12 +11,24 @@ import (
 	"github.com/samsa-go/samsa/serde"
 )
 
-// rawRecord is a record collected from the buffer, before deserialization.
-type rawRecord struct {
-	tp        samsa.TopicPartition
-	rec       records.Record
-	epoch     int32
-	logAppend bool
+// span is a run of records collected from one fetched part, before
+// deserialization: recs is a subslice of the part's records (nothing is
+// copied), starting at index start of the part, and batches are the part's
+// batch boundaries.
+type span struct {
+	tp      samsa.TopicPartition
+	recs    []records.Record
+	start   int
+	batches []batchMeta
+}
+
+// spansLen returns the number of records in spans.
+func spansLen(spans []span) int {
+	n := 0
+	for i := range spans {
+		n += len(spans[i].recs)
+	}
+	return n
 }
 
 // Poll returns the next records, up to the max poll records, waiting until
@@ -47,7 +59,7 @@ type rawRecord struct {
 // leaves the group.
 func (c *Consumer[K, V]) Poll(ctx context.Context) ([]Record[K, V], error) {
 	var out []Record[K, V]
-	err := c.c.poll(ctx, func(raw []rawRecord) { out = c.convert(raw) })
+	err := c.c.poll(ctx, func(spans []span) { out = c.convert(spans) })
 	if err != nil || len(out) == 0 {
 		return nil, err
 	}
@@ -60,44 +72,56 @@ func (c *Consumer[K, V]) Poll(ctx context.Context) ([]Record[K, V], error) {
 
 // convert deserializes collected records into Records; one slab holds the
 // headers of all of them.
-func (c *Consumer[K, V]) convert(raw []rawRecord) []Record[K, V] {
-	out := make([]Record[K, V], len(raw))
+func (c *Consumer[K, V]) convert(spans []span) []Record[K, V] {
+	out := make([]Record[K, V], spansLen(spans))
 	nh := 0
-	for i := range raw {
-		nh += len(raw[i].rec.Headers)
+	for i := range spans {
+		for j := range spans[i].recs {
+			nh += len(spans[i].recs[j].Headers)
+		}
 	}
 	var hslab []samsa.Header
 	if nh > 0 {
 		hslab = make([]samsa.Header, nh)
 	}
-	for i := range raw {
-		r := &raw[i]
-		o := &out[i]
-		o.Topic, o.Partition = r.tp.Topic, r.tp.Partition
-		o.Offset = r.rec.Offset
-		o.Timestamp = time.UnixMilli(r.rec.Timestamp)
-		if r.logAppend {
-			o.TimestampType = LogAppendTime
-		}
-		o.LeaderEpoch = r.epoch
-		if n := len(r.rec.Headers); n > 0 {
-			hs := hslab[:n:n]
-			hslab = hslab[n:]
-			for j, h := range r.rec.Headers {
-				hs[j] = samsa.Header{Key: string(h.Key), Value: h.Value}
+	o := out
+	for i := range spans {
+		sp := &spans[i]
+		b := 0
+		for j := range sp.recs {
+			r := &sp.recs[j]
+			for sp.start+j >= sp.batches[b].end {
+				b++
 			}
-			o.Headers = hs
-		}
-		var kErr, vErr error
-		o.Key, kErr = serde.Deserialize(c.keyDe, serde.FieldKey, o.Topic, o.Headers, r.rec.Key)
-		o.Value, vErr = serde.Deserialize(c.valDe, serde.FieldValue, o.Topic, o.Headers, r.rec.Value)
-		if kErr != nil || vErr != nil {
-			// The key's failure is reported if both failed.
-			var se *serde.Error
-			if !errors.As(kErr, &se) {
-				errors.As(vErr, &se)
+			meta := &sp.batches[b]
+			rec := &o[0]
+			o = o[1:]
+			rec.Topic, rec.Partition = sp.tp.Topic, sp.tp.Partition
+			rec.Offset = r.Offset
+			rec.Timestamp = time.UnixMilli(r.Timestamp)
+			if meta.logAppend {
+				rec.TimestampType = LogAppendTime
 			}
-			o.Err = &RecordError{TopicPartition: r.tp, Offset: o.Offset, Key: r.rec.Key, Value: r.rec.Value, Err: se}
+			rec.LeaderEpoch = meta.epoch
+			if n := len(r.Headers); n > 0 {
+				hs := hslab[:n:n]
+				hslab = hslab[n:]
+				for k, h := range r.Headers {
+					hs[k] = samsa.Header{Key: string(h.Key), Value: h.Value}
+				}
+				rec.Headers = hs
+			}
+			var kErr, vErr error
+			rec.Key, kErr = serde.Deserialize(c.keyDe, serde.FieldKey, rec.Topic, rec.Headers, r.Key)
+			rec.Value, vErr = serde.Deserialize(c.valDe, serde.FieldValue, rec.Topic, rec.Headers, r.Value)
+			if kErr != nil || vErr != nil {
+				// The key's failure is reported if both failed.
+				var se *serde.Error
+				if !errors.As(kErr, &se) {
+					errors.As(vErr, &se)
+				}
+				rec.Err = &RecordError{TopicPartition: sp.tp, Offset: r.Offset, Key: r.Key, Value: r.Value, Err: se}
+			}
 		}
 	}
 	return out
@@ -106,7 +130,7 @@ func (c *Consumer[K, V]) convert(raw []rawRecord) []Record[K, V] {
 // poll runs the poll loop and hands the collected records to deliver,
 // which runs while the poll slot is held (the records live in a buffer the
 // next poll reuses).
-func (c *client) poll(ctx context.Context, deliver func([]rawRecord)) error {
+func (c *client) poll(ctx context.Context, deliver func([]span)) error {
 	if err := c.acquire(ctx); err != nil {
 		return err
 	}
@@ -138,9 +162,9 @@ func (c *client) poll(ctx context.Context, deliver func([]rawRecord)) error {
 		if err := c.takeFetchError(); err != nil {
 			return err
 		}
-		if raw := c.collect(); len(raw) > 0 {
-			deliver(raw)
-			clear(raw) // let the fetched data go once the records were handed out
+		if spans := c.collect(); len(spans) > 0 {
+			deliver(spans)
+			clear(spans) // let the fetched data go once the records were handed out
 			return nil
 		}
 		next := earliest(autoCommitAt, resolveAt)
@@ -258,31 +282,30 @@ func (c *client) takeFetchError() error {
 }
 
 // collect takes up to max poll records from the buffer, in arrival order,
-// skipping paused partitions, and advances the positions past them.
-func (c *client) collect() []rawRecord {
+// skipping paused partitions, and advances the positions past them. The
+// spans alias the buffered records; they stay valid because a part's
+// records are never reused.
+func (c *client) collect() []span {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := c.rawBuf[:0]
-	limit := c.cfg.maxPollRecords
+	out := c.spanBuf[:0]
+	left := c.cfg.maxPollRecords
 	drained := false
-	for i := 0; i < len(c.buffer) && len(out) < limit; i++ {
+	for i := 0; i < len(c.buffer) && left > 0; i++ {
 		fp := c.buffer[i]
 		ps := fp.ps
 		if ps.paused || ps.pendingRevoke {
 			continue
 		}
-		n := min(limit-len(out), len(fp.recs)-fp.next)
-		for _, r := range fp.recs[fp.next : fp.next+n] {
-			for fp.next >= fp.batches[fp.batch].end {
+		n := min(left, len(fp.recs)-fp.next)
+		if n > 0 {
+			out = append(out, span{tp: ps.tp, recs: fp.recs[fp.next : fp.next+n], start: fp.next, batches: fp.batches})
+			fp.next += n
+			left -= n
+			for fp.next-1 >= fp.batches[fp.batch].end {
 				fp.batch++
 			}
-			b := &fp.batches[fp.batch]
-			out = append(out, rawRecord{tp: ps.tp, rec: r, epoch: b.epoch, logAppend: b.logAppend})
-			fp.next++
-		}
-		if n > 0 {
-			last := &fp.recs[fp.next-1]
-			ps.position = last.Offset + 1
+			ps.position = fp.recs[fp.next-1].Offset + 1
 			ps.epoch = fp.batches[fp.batch].epoch
 		}
 		if fp.next == len(fp.recs) {
@@ -297,7 +320,7 @@ func (c *client) collect() []rawRecord {
 		c.buffer = compactBuffer(c.buffer)
 		c.fetcher.wakeLocked()
 	}
-	c.rawBuf = out
+	c.spanBuf = out
 	return out
 }
 
