@@ -45,8 +45,10 @@ func (e *SerializationError) Unwrap() error { return e.Err }
 // the topic does not exist (and was not auto-created), the record's
 // explicit partition is beyond the topic's partitions, or no broker
 // answered within the max block time. It matches context.DeadlineExceeded
-// with errors.Is, and also the topic's last metadata error (for example
-// kerr.UnknownTopicOrPartition) or the last refresh error when there was one.
+// with errors.Is, and also its Cause: the topic's last metadata error (for
+// example kerr.UnknownTopicOrPartition), a *partitioner.PartitionError
+// (partitioner.ErrInvalidPartition) for an explicit partition beyond the
+// topic's partitions, or the last refresh error.
 type MetadataError struct {
 	// Topic is the record's topic.
 	Topic string
