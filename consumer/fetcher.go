@@ -32,8 +32,9 @@ import (
 type fetcher struct {
 	c    *client
 	wake chan struct{} // cap 1: pokes the planner
-	// sources by broker id; guarded by client.mu.
-	sources map[int32]*source
+	// Guarded by client.mu.
+	sources    map[int32]*source // by broker id
+	refreshing bool              // a refresh for missing topics runs
 }
 
 // source fetches from one broker.
@@ -115,13 +116,7 @@ func (f *fetcher) plannerLoop(ctx context.Context) {
 			p.src.work <- p // never blocks: the source was idle
 		}
 		if len(missing) > 0 {
-			// Topics the metadata does not cover yet: ask for them
-			// (a refresh only covers topics once asked for).
-			rctx, cancel := context.WithTimeout(ctx, c.cfg.requestTimeout)
-			if _, err := c.cl.Refresh(rctx, missing...); err != nil && ctx.Err() == nil {
-				c.log.Debug("consumer: metadata refresh for assigned topics failed", slog.Any("error", err))
-			}
-			cancel()
+			f.refreshTopics(missing)
 		}
 		if orphans || len(missing) > 0 {
 			c.cl.TriggerRefresh()
@@ -211,6 +206,32 @@ func (f *fetcher) planLocked(now time.Time) (plans []*fetchPlan, next time.Time,
 		}
 	}
 	return plans, next, missing, orphans
+}
+
+// refreshTopics asks for metadata of topics the cluster does not track yet
+// (a refresh only covers topics once asked for), on a goroutine of its own
+// so that planning for the other partitions goes on; one at a time.
+func (f *fetcher) refreshTopics(topics []string) {
+	c := f.c
+	c.mu.Lock()
+	if f.refreshing || c.isClosing() {
+		c.mu.Unlock()
+		return
+	}
+	f.refreshing = true
+	c.goRun(func(ctx context.Context) {
+		rctx, cancel := context.WithTimeout(ctx, c.cfg.requestTimeout)
+		_, err := c.cl.Refresh(rctx, topics...)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			c.log.Debug("consumer: metadata refresh for assigned topics failed", slog.Any("error", err))
+		}
+		c.mu.Lock()
+		f.refreshing = false
+		c.mu.Unlock()
+		f.wakeLocked()
+	})
+	c.mu.Unlock()
 }
 
 // sourceLocked returns the source for a broker, starting it if needed.
