@@ -264,22 +264,26 @@ func (c *Conn) write(ctx context.Context, cl *call, deadline time.Time, noResp b
 	cl.corr = c.corr
 	c.wbuf = c.fmtr.AppendRequest(c.wbuf[:0], cl.req, cl.corr)
 
+	// Once cl is pending the reader owns it: a connection that dies now
+	// makes the reader fail and recycle cl while this write may still be
+	// in progress. Everything needed after the push is copied first.
+	req, callDeadline := cl.req, cl.deadline
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
 		<-c.slots
-		return c.closedError(cl.req, true)
+		return c.closedError(req, true)
 	}
 	if !noResp {
 		c.pending.push(cl)
-		if c.armed.IsZero() || cl.deadline.Before(c.armed) {
-			c.armed = cl.deadline
-			_ = c.nc.SetReadDeadline(cl.deadline)
+		if c.armed.IsZero() || callDeadline.Before(c.armed) {
+			c.armed = callDeadline
+			_ = c.nc.SetReadDeadline(callDeadline)
 		}
 	}
 	c.mu.Unlock()
 
-	_ = c.nc.SetWriteDeadline(cl.deadline)
+	_ = c.nc.SetWriteDeadline(callDeadline)
 	_, err := c.nc.Write(c.wbuf)
 	if cap(c.wbuf) > maxKeptWriteBuf {
 		c.wbuf = nil
@@ -292,17 +296,23 @@ func (c *Conn) write(ctx context.Context, cl *call, deadline time.Time, noResp b
 	}
 	timedOut := isTimeout(err)
 	if timedOut && !noResp {
+		// Only while cl is still pending: if the reader already failed
+		// it, it may belong to another request by now.
 		c.mu.Lock()
-		cl.timedOut = true
+		c.pending.each(func(p *call) {
+			if p == cl {
+				cl.timedOut = true
+			}
+		})
 		c.mu.Unlock()
 	}
-	cause := fmt.Errorf("writing %s to %s: %v", requestName(cl.req), c.addr, err)
+	cause := fmt.Errorf("writing %s to %s: %v", requestName(req), c.addr, err)
 	if timedOut {
 		cause = fmt.Errorf("%w: %w", samsa.ErrRequestTimeout, cause)
 	}
 	c.shutdown(cause)
 	if noResp {
-		return c.closedError(cl.req, false)
+		return c.closedError(req, false)
 	}
 	return nil // the reader fails cl with the others
 }
