@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -293,4 +294,54 @@ func TestPartitionerPlacementUnkeyed(t *testing.T) {
 			tc.check(t, parts)
 		})
 	}
+}
+
+// TestCloseRacesSends closes the producer while goroutines are sending:
+// every Send either fails with ErrClosed (its callback never runs) or is
+// accepted, and then its callback runs exactly once, with success.
+func TestCloseRacesSends(t *testing.T) {
+	cl := mockbroker.NewTest(t, mockbroker.WithTopic("t", 4))
+	p, err := producer.New(serde.String(), serde.String(), producer.WithBrokers(cl.Addrs()...), producer.WithLinger(time.Millisecond))
+	require.NoError(t, err)
+	ctx := testCtx(t)
+	_, err = p.SendSync(ctx, &producer.Record[string, string]{Topic: "t", Value: "warm-up"})
+	require.NoError(t, err)
+
+	const senders = 4
+	var accepted, called [senders]atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for g := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for i := 0; ; i++ {
+				err := p.Send(ctx, &producer.Record[string, string]{Topic: "t", Value: fmt.Sprint(g, "-", i)},
+					func(_ producer.RecordMetadata, err error) {
+						assert.NoError(t, err)
+						called[g].Add(1)
+					})
+				if err != nil {
+					assert.ErrorIs(t, err, samsa.ErrClosed)
+					return
+				}
+				accepted[g].Add(1)
+			}
+		}()
+	}
+	close(start)
+	eventually(t, func() bool { return accepted[0].Load() > 100 }, "sends under way")
+	require.NoError(t, p.Close(ctx))
+	wg.Wait()
+	total := 0
+	for g := range senders {
+		assert.Equal(t, accepted[g].Load(), called[g].Load(), "sender %d: accepted records and callbacks", g)
+		total += int(accepted[g].Load())
+	}
+	stored := 0
+	for part := range int32(4) {
+		stored += len(recordValues(t, cl, "t", part))
+	}
+	assert.Equal(t, total+1, stored, "every accepted record is stored once")
 }
