@@ -148,14 +148,25 @@ func (c *core) bootstrap(ctx context.Context, deadline time.Time) (*cluster.Clus
 
 // waitOnMetadata returns the facts about topic once the metadata knows the
 // topic and, if partition >= 0, that partition (Java's waitOnMetadata).
-// It refreshes the metadata as needed until deadline, ctx or Close end the
-// wait. A topic the brokers reject as invalid or unauthorized fails at once.
-func (c *core) waitOnMetadata(ctx context.Context, topic string, partition int32, start, deadline time.Time) (*topicInfo, error) {
+// It refreshes the metadata as needed until the max block time, ctx or
+// Close end the wait. A topic the brokers reject as invalid or
+// unauthorized fails at once. When it had to wait it also returns the
+// deadline of the send's max block budget, which the wait for buffer
+// memory then shares; the zero time when the metadata was there at once
+// (the budget is then whole, counted from the append).
+func (c *core) waitOnMetadata(ctx context.Context, topic string, partition int32) (*topicInfo, time.Time, error) {
 	if v := c.currentView(); v != nil {
 		if ti := v.topics[topic]; ti != nil && ti.parts.Count > 0 && partition < ti.parts.Count {
-			return ti, nil // the fast path: no allocation, no lock
+			return ti, time.Time{}, nil // the fast path: no clock, no allocation, no lock
 		}
 	}
+	start := time.Now()
+	deadline := start.Add(c.cfg.maxBlock)
+	ti, err := c.awaitMetadata(ctx, topic, partition, start, deadline)
+	return ti, deadline, err
+}
+
+func (c *core) awaitMetadata(ctx context.Context, topic string, partition int32, start, deadline time.Time) (*topicInfo, error) {
 	cl, err := c.bootstrap(ctx, deadline)
 	if err != nil {
 		return nil, err

@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unsafe"
 
 	"github.com/rcrowley/go-metrics"
@@ -55,6 +54,7 @@ type core struct {
 	}
 	closeChain func() error
 
+	clock   recordClock
 	cluster atomic.Pointer[cluster.Cluster]
 	bootSem chan struct{} // one bootstrap at a time
 	view    atomic.Pointer[metaView]
@@ -216,11 +216,10 @@ func (p *Producer[K, V]) Send(ctx context.Context, rec *Record[K, V], cb Callbac
 	if c.closing.Load() {
 		return errClosed
 	}
-	start := time.Now()
 	if p.chain != nil {
 		rec = p.chain.OnSend(rec)
 	}
-	partition, err := p.send(ctx, rec, cb, start)
+	partition, err := p.send(ctx, rec, cb)
 	if err != nil && c.acker != nil {
 		c.acker.OnAcknowledgement(RecordMetadata{Topic: rec.Topic, Partition: partition, Offset: -1,
 			SerializedKeySize: -1, SerializedValueSize: -1}, err)
@@ -230,7 +229,7 @@ func (p *Producer[K, V]) Send(ctx context.Context, rec *Record[K, V], cb Callbac
 
 // send is Send after the interceptors. It returns the partition chosen so
 // far (-1 if none) with any error.
-func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callback, start time.Time) (int32, error) {
+func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callback) (int32, error) {
 	c := p.c
 	topic := rec.Topic
 	partition, explicit := rec.Partition.ID()
@@ -244,8 +243,7 @@ func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callbac
 	if c.closing.Load() {
 		return partition, errClosed
 	}
-	deadline := start.Add(c.cfg.maxBlock)
-	ti, err := c.waitOnMetadata(ctx, topic, partition, start, deadline)
+	ti, deadline, err := c.waitOnMetadata(ctx, topic, partition)
 	if err != nil {
 		return partition, err
 	}
@@ -277,8 +275,10 @@ func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callbac
 	if size > c.cfg.bufferMemory {
 		return partition, &accumulator.RecordTooLargeError{Size: size, Limit: c.cfg.bufferMemory, Reason: "total buffer memory"}
 	}
-	ts := start.UnixMilli()
-	if !rec.Timestamp.IsZero() {
+	var ts int64
+	if rec.Timestamp.IsZero() {
+		ts = c.clock.nowMillis()
+	} else {
 		ts = rec.Timestamp.UnixMilli()
 	}
 
