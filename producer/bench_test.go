@@ -61,30 +61,43 @@ func BenchmarkSend(b *testing.B) {
 
 // BenchmarkProduce measures producing end to end against a blackhole
 // broker: Send of 100-byte unkeyed records with a no-op callback, then a
-// Flush that waits for every acknowledgement.
+// Flush that waits for every acknowledgement; idempotent (the default) and
+// not, and with lz4 compression.
 func BenchmarkProduce(b *testing.B) {
-	cl := mockbroker.NewTest(b, mockbroker.WithBlackhole(), mockbroker.WithTopic("bench", 12))
-	p := newBenchProducer(b, cl, producer.WithBatchSize(1<<20), producer.WithLinger(5*time.Millisecond))
-	ctx := context.Background()
-	rec := &producer.Record[[]byte, []byte]{Topic: "bench", Value: make([]byte, 100)}
-	var failed int
-	cb := func(_ producer.RecordMetadata, err error) {
-		if err != nil {
-			failed++
-		}
+	for _, bc := range []struct {
+		name string
+		opts []producer.Option
+	}{
+		{"idempotent", nil},
+		{"plain", []producer.Option{producer.WithIdempotence(false)}},
+		{"lz4", []producer.Option{producer.WithCompression(producer.CompressionLZ4, 0)}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			cl := mockbroker.NewTest(b, mockbroker.WithBlackhole(), mockbroker.WithTopic("bench", 12))
+			p := newBenchProducer(b, cl, append([]producer.Option{producer.WithBatchSize(1 << 20),
+				producer.WithLinger(5 * time.Millisecond)}, bc.opts...)...)
+			ctx := context.Background()
+			rec := &producer.Record[[]byte, []byte]{Topic: "bench", Value: make([]byte, 100)}
+			var failed int
+			cb := func(_ producer.RecordMetadata, err error) {
+				if err != nil {
+					failed++
+				}
+			}
+			require.NoError(b, p.Send(ctx, rec, cb))
+			require.NoError(b, p.Flush(ctx))
+			b.ReportAllocs()
+			b.SetBytes(100)
+			b.ResetTimer()
+			start := time.Now()
+			for range b.N {
+				if err := p.Send(ctx, rec, cb); err != nil {
+					b.Fatal(err)
+				}
+			}
+			require.NoError(b, p.Flush(ctx))
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
+			require.Zero(b, failed)
+		})
 	}
-	require.NoError(b, p.Send(ctx, rec, cb))
-	require.NoError(b, p.Flush(ctx))
-	b.ReportAllocs()
-	b.SetBytes(100)
-	b.ResetTimer()
-	start := time.Now()
-	for range b.N {
-		if err := p.Send(ctx, rec, cb); err != nil {
-			b.Fatal(err)
-		}
-	}
-	require.NoError(b, p.Flush(ctx))
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
-	require.Zero(b, failed)
 }
