@@ -13,6 +13,12 @@ import (
 // ErrNilRecord is returned by Send and SendSync for a nil *Record.
 var ErrNilRecord = errors.New("samsa: nil record")
 
+// ErrCalledFromCallback is returned by Flush, SendSync and Close when they
+// are called from a Callback (or an interceptor's OnAcknowledgement): they
+// wait for the sender goroutine, which is the one running the callback, so
+// they would wait for ever. Call them from another goroutine.
+var ErrCalledFromCallback = errors.New("samsa: Flush, SendSync and Close cannot be called from a producer callback")
+
 // errClosed is what Send, SendSync and Flush return after Close began.
 var errClosed = fmt.Errorf("samsa: producer is closed: %w", samsa.ErrClosed)
 

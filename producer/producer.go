@@ -350,11 +350,15 @@ func (c *core) putScratch(sc *sendScratch) {
 // send(record).get()). It returns the record's metadata, or the error Send
 // returned, or the error that failed the record later. If ctx ends first it
 // returns an error wrapping ctx.Err(); the record may still be delivered.
-// It must not be called from a Callback. Safe for concurrent use.
+// Called from a Callback it returns ErrCalledFromCallback without sending.
+// Safe for concurrent use.
 func (p *Producer[K, V]) SendSync(ctx context.Context, rec *Record[K, V]) (RecordMetadata, error) {
 	type outcome struct {
 		md  RecordMetadata
 		err error
+	}
+	if p.c.sender.guard.onSender() {
+		return RecordMetadata{Partition: -1, Offset: -1, SerializedKeySize: -1, SerializedValueSize: -1}, ErrCalledFromCallback
 	}
 	ch := make(chan outcome, 1)
 	if err := p.Send(ctx, rec, func(md RecordMetadata, err error) { ch <- outcome{md, err} }); err != nil {
@@ -378,12 +382,16 @@ func (p *Producer[K, V]) SendSync(ctx context.Context, rec *Record[K, V]) (Recor
 // when Flush returns nil, every callback of a Send that returned before
 // Flush was called has run. If ctx ends first it returns an error wrapping
 // ctx.Err(); the records go on being sent. After Close began it returns an
-// error wrapping samsa.ErrClosed. It must not be called from a Callback.
+// error wrapping samsa.ErrClosed; called from a Callback,
+// ErrCalledFromCallback.
 // Safe for concurrent use.
 func (p *Producer[K, V]) Flush(ctx context.Context) error {
 	c := p.c
 	if c.closing.Load() {
 		return errClosed
+	}
+	if c.sender.guard.onSender() {
+		return ErrCalledFromCallback
 	}
 	c.acc.BeginFlush()
 	c.sender.wakeup()
@@ -397,11 +405,14 @@ func (p *Producer[K, V]) Flush(ctx context.Context) error {
 // failed with an error wrapping samsa.ErrClosed (each callback still runs
 // once) and Close returns an error wrapping ctx.Err(). Close returns only
 // when every goroutine of the producer has exited. It is idempotent: later
-// calls wait for the first to finish and return its result. It must not be
-// called from a Callback.
+// calls wait for the first to finish and return its result. Called from a
+// Callback it returns ErrCalledFromCallback and does nothing.
 func (p *Producer[K, V]) Close(ctx context.Context) error { return p.c.close(ctx) }
 
 func (c *core) close(ctx context.Context) error {
+	if c.sender.guard.onSender() {
+		return ErrCalledFromCallback
+	}
 	c.closeOnce.Do(func() {
 		c.closing.Store(true)
 		c.acc.Close()

@@ -72,10 +72,10 @@ func (p Partition) ID() (int32, bool) {
 //
 // Callbacks run on the producer's sender goroutine, one at a time, and
 // never while the producer holds a lock. The callbacks of one partition run
-// in offset order. A callback must not block, and must not call Flush,
-// Close or SendSync on its producer (they wait for the sender, which is
-// running the callback); Send is allowed but must not have to wait for
-// buffer memory. A panic in a callback is recovered and logged.
+// in offset order. A callback must not block. Flush, Close and SendSync
+// wait for the sender, which is running the callback, so called from one
+// they return ErrCalledFromCallback; Send is allowed but must not have to
+// wait for buffer memory. A panic in a callback is recovered and logged.
 type Callback func(md RecordMetadata, err error)
 
 // RecordMetadata describes where a record was written: topic, partition,

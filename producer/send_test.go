@@ -217,3 +217,23 @@ func TestSerializersMayAddHeaders(t *testing.T) {
 		assert.Equal(t, []samsa.Header{{Key: "a", Value: []byte("1")}, {Key: "content-type", Value: []byte("text/plain")}}, r.Headers)
 	}
 }
+
+func TestBlockingCallsFromACallbackAreRefused(t *testing.T) {
+	cl := mockbroker.NewTest(t, mockbroker.WithTopic("t", 1))
+	p := newStringProducer(t, cl)
+	ctx := testCtx(t)
+	errs := make(chan [3]error, 1)
+	require.NoError(t, p.Send(ctx, &producer.Record[string, string]{Topic: "t", Value: "v"}, func(producer.RecordMetadata, error) {
+		_, serr := p.SendSync(ctx, &producer.Record[string, string]{Topic: "t", Value: "nested"})
+		errs <- [3]error{p.Flush(ctx), serr, p.Close(ctx)}
+	}))
+	got := <-errs
+	for i, err := range got {
+		assert.ErrorIs(t, err, producer.ErrCalledFromCallback, "call %d", i)
+	}
+	// The refused calls changed nothing: the producer still works.
+	md, err := p.SendSync(ctx, &producer.Record[string, string]{Topic: "t", Value: "after"})
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), md.Offset)
+	require.NoError(t, p.Close(ctx))
+}

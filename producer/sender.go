@@ -48,7 +48,8 @@ type sender struct {
 	resps   []*inflightReq // answered requests, in arrival order
 	initRes *initOutcome   // InitProducerId's answer, not yet taken
 
-	idem *idempotence // nil unless idempotent
+	idem  *idempotence // nil unless idempotent
+	guard callbackGuard
 
 	connMu sync.Mutex
 	conns  map[int32]*brokerConn
@@ -150,6 +151,7 @@ func (s *sender) leader(tp samsa.TopicPartition) (int32, int32, bool) {
 
 // run is the sender goroutine's body.
 func (s *sender) run() {
+	s.guard.enter()
 	defer close(s.done)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
