@@ -26,16 +26,18 @@ func goroutineID() uint64 {
 	return id
 }
 
-// callbackGuard tells whether the caller is the sender goroutine, which runs
-// every callback: Flush, SendSync and Close wait for that goroutine, so
-// from a callback they would wait for themselves.
+// callbackGuard tells whether the caller is a goroutine that runs callbacks
+// — the sender's, or the one finishing Close: Flush, SendSync and Close
+// wait for those goroutines, so from a callback they would wait for
+// themselves.
 type callbackGuard struct {
-	id atomic.Uint64 // the sender goroutine's id, 0 before it starts
+	id atomic.Uint64 // the guarded goroutine's id, 0 before enter
 }
 
+// enter makes the calling goroutine the guarded one.
 func (g *callbackGuard) enter() { g.id.Store(goroutineID()) }
 
-// onSender reports whether the calling goroutine is the sender's.
+// onSender reports whether the calling goroutine is the guarded one.
 func (g *callbackGuard) onSender() bool {
 	id := g.id.Load()
 	return id != 0 && id == goroutineID()

@@ -65,10 +65,11 @@ type core struct {
 	life context.Context
 	stop context.CancelFunc
 
-	closing    atomic.Bool
-	closeOnce  sync.Once
-	finishOnce sync.Once
-	closeErr   error
+	closing     atomic.Bool
+	closeOnce   sync.Once
+	finishOnce  sync.Once
+	finishGuard callbackGuard // the goroutine finishing Close, which may run callbacks
+	closeErr    error
 
 	sender *sender
 	wg     sync.WaitGroup // the sender and its dialers
@@ -410,7 +411,7 @@ func (p *Producer[K, V]) Flush(ctx context.Context) error {
 func (p *Producer[K, V]) Close(ctx context.Context) error { return p.c.close(ctx) }
 
 func (c *core) close(ctx context.Context) error {
-	if c.sender.guard.onSender() {
+	if c.sender.guard.onSender() || c.finishGuard.onSender() {
 		return ErrCalledFromCallback
 	}
 	c.closeOnce.Do(func() {
@@ -432,7 +433,9 @@ func (c *core) close(ctx context.Context) error {
 		}
 		c.wg.Wait()
 		// The sender completed everything; this only catches a batch created
-		// by an append racing with the sender's exit.
+		// by an append racing with the sender's exit. Its callbacks would
+		// run on this goroutine, where Close must not wait for itself.
+		c.finishGuard.enter()
 		if n := c.acc.AbortIncomplete(errForcedClose); n > 0 {
 			c.sender.aborted.Add(int64(n))
 		}
