@@ -37,6 +37,9 @@ type callbackGuard struct {
 // enter makes the calling goroutine the guarded one.
 func (g *callbackGuard) enter() { g.id.Store(goroutineID()) }
 
+// exit ends the guard.
+func (g *callbackGuard) exit() { g.id.Store(0) }
+
 // onSender reports whether the calling goroutine is the guarded one.
 func (g *callbackGuard) onSender() bool {
 	id := g.id.Load()

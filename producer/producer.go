@@ -439,6 +439,7 @@ func (c *core) close(ctx context.Context) error {
 		if n := c.acc.AbortIncomplete(errForcedClose); n > 0 {
 			c.sender.aborted.Add(int64(n))
 		}
+		c.finishGuard.exit()
 		if c.closeChain != nil {
 			if err := c.closeChain(); err != nil {
 				c.log.Warn("samsa: closing the producer's interceptors", "err", err)
