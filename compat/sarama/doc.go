@@ -1,0 +1,92 @@
+// Package saramacompat is the drop-in for IBM/sarama: sarama's
+// SyncProducer, AsyncProducer, Consumer and ConsumerGroup interfaces,
+// backed by samsa's producer and consumer. A sarama program changes only
+// its constructor calls,
+//
+//	p, err := sarama.NewSyncProducer(addrs, cfg)
+//	p, err := saramacompat.NewSyncProducer(addrs, cfg)
+//
+// and keeps its *sarama.Config, its messages, its channels and its error
+// checks: errors.Is(err, sarama.ErrNotLeaderForPartition) holds, broker
+// errors are sarama's own KError values, and keys land on the partitions
+// sarama's partitioners choose.
+//
+// # Place in the pipeline
+//
+// The package sits in front of samsa's pipelines and translates:
+//
+//	sarama.ProducerMessage ─► interceptors, MaxMessageBytes check, Encode
+//	  ─► producer.Producer[[]byte, []byte].Send (the user's sarama
+//	     partitioner runs inside it, one instance per topic)
+//	  ─► callback ─► results queue ─► Successes() / Errors()
+//
+//	consumer.Consumer[[]byte, []byte].Poll ─► ConsumerMessage
+//	  ─► PartitionConsumer.Messages() / ConsumerGroupClaim.Messages()
+//
+// # Configuration
+//
+// Every constructor takes a *sarama.Config (nil means sarama.NewConfig())
+// and first runs its Validate, whose errors are returned unchanged. Each
+// field is then either honoured, as listed below, or — when it was changed
+// from sarama.NewConfig()'s default and samsa cannot honour it — refused
+// with a sarama.ConfigurationError that names it. Nothing is ignored
+// silently.
+//
+//	Field                                   samsa
+//	Version                                 caps every API version at the release's (>= 0.11 required)
+//	ClientID                                client id of every request
+//	ChannelBufferSize                       capacity of Messages/Errors of partition consumers and claims
+//	MetricRegistry                          producer and consumer metrics, under sarama's names
+//	ApiVersionsRequest, Metadata.SingleFlight  accepted: samsa always negotiates and single-flights
+//	Net.DialTimeout                         dial and TLS handshake timeout
+//	Net.ReadTimeout                         request timeout: the wait for each response
+//	Net.WriteTimeout                        accepted: a write is bounded with its response by Net.ReadTimeout
+//	Net.MaxOpenRequests                     producer requests in flight per connection
+//	Net.TLS                                 TLS on every connection (producer)
+//	Net.SASL PLAIN, SCRAM-SHA-256/512       SASL on every connection (producer)
+//	Net.KeepAlive, LocalAddr, Proxy,
+//	Net.ResolveCanonicalBootstrapServers   refused unless default
+//	Metadata.Retry.Max/Backoff/BackoffFunc  how long a message waits for its topic's metadata
+//	Metadata.Timeout                        bounds that wait
+//	Metadata.RefreshFrequency               periodic metadata refresh (0: none)
+//	Metadata.AllowAutoTopicCreation         metadata requests ask to create topics
+//	Metadata.Full                           accepted: samsa asks for the topics in use
+//	Producer.RequiredAcks                   acks (NoResponse, WaitForLocal, WaitForAll)
+//	Producer.MaxMessageBytes                per-message limit (sarama's check and error) and batch size cap
+//	Producer.Compression, CompressionLevel  batch codec and level (gzip level 0 refused)
+//	Producer.Partitioner                    the user's constructor, one instance per topic, as sarama calls it
+//	Producer.Flush.Frequency                linger
+//	Producer.Flush.Bytes                    batch size, per partition (sarama counts per broker)
+//	Producer.Flush.Messages, MaxMessages    refused unless 0
+//	Producer.Retry.Max, Backoff             retries and their constant backoff
+//	Producer.Retry.BackoffFunc, Timeout,
+//	Producer.Retry.MaxBufferLength/Bytes,
+//	Producer.Idempotent, Transaction.ID     refused unless default
+//	Producer.Return.Successes, Errors       as sarama: channels to drain, or not returned
+//	Producer.Interceptors                   OnSend before sizing and partitioning; panics recovered
+//
+// # Producers
+//
+// Input, Successes and Errors are unbuffered, as sarama's, and must be
+// drained as with sarama. Successes come back per partition in offset
+// order; Offset, Partition and (under LogAppendTime) Timestamp are filled
+// in; Metadata passes through. A failed SendMessage returns -1, -1 and the
+// inner error; SendMessages and AsyncProducer.Close return
+// sarama.ProducerErrors. Length and Encode are called as sarama calls
+// them: Length twice per key and value (sarama's size check and batch
+// check), Encode once, plus once more for the key by hash partitioners.
+// After Close, SyncProducer calls fail with sarama.ErrShuttingDown instead
+// of panicking on a closed channel; AsyncClose refuses later messages with
+// sarama.ErrShuttingDown as sarama does. Transactions are not supported
+// yet: the transactional methods return sarama.ErrNonTransactedProducer.
+//
+// A broker's LogAppendTime is recognised by differing from the create
+// time the producer sent; a message sent without a Timestamp whose log
+// append time falls in the same millisecond keeps its zero Timestamp,
+// where sarama would set it.
+//
+// Errors: broker errors are bare sarama.KError values; other failures are
+// an *Error that matches both the sarama sentinel (ErrOutOfBrokers,
+// ErrShuttingDown, ErrInvalidPartition, ErrUnknownTopicOrPartition, ...)
+// and samsa's cause with errors.Is.
+package saramacompat

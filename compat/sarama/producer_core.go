@@ -1,0 +1,187 @@
+package saramacompat
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/samsa-go/samsa"
+	"github.com/samsa-go/samsa/producer"
+	"github.com/samsa-go/samsa/serde"
+)
+
+// producerCore is what SyncProducer and AsyncProducer share: a samsa
+// producer of raw bytes and the translation of sarama messages into its
+// records, run for one message at a time.
+type producerCore struct {
+	set *producerSettings
+	p   *producer.Producer[[]byte, []byte]
+
+	// mu serializes send: the sarama partitioners (one per topic) must be
+	// called by one goroutine at a time, and the message being partitioned
+	// travels to them through set.part.cur.
+	mu   sync.Mutex
+	life context.Context // cancelled by abort, to end a send blocked on memory
+	stop context.CancelFunc
+}
+
+func newProducerCore(addrs []string, cfg *sarama.Config) (*producerCore, error) {
+	set, err := producerConfig(addrs, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBrokers(addrs, cfg); err != nil {
+		return nil, err
+	}
+	p, err := producer.New(serde.Bytes(), serde.Bytes(), set.opts...)
+	if err != nil {
+		return nil, toConfigurationError(err)
+	}
+	life, stop := context.WithCancel(context.Background())
+	return &producerCore{set: set, p: p, life: life, stop: stop}, nil
+}
+
+// toConfigurationError turns a samsa configuration error into sarama's
+// kind, keeping samsa's error reachable through Unwrap.
+func toConfigurationError(err error) error {
+	var ce *samsa.ConfigError
+	if errors.As(err, &ce) {
+		return &Error{Sarama: sarama.ConfigurationError(ce.Error()), Cause: err}
+	}
+	return err
+}
+
+// maximumRecordOverhead is sarama's estimate of a record's framing in a
+// record batch v2 (the maximum sizes of its varints and attributes), which
+// it adds in ProducerMessage.ByteSize.
+const maximumRecordOverhead = 5*binary.MaxVarintLen32 + binary.MaxVarintLen64 + 1
+
+// send runs one message through sarama's dispatcher steps and hands it to
+// samsa: the interceptors, the MaxMessageBytes check, the encoders, then
+// samsa's Send (whose partitioner is the user's sarama partitioner).
+// done runs exactly once with the message's outcome: on samsa's sender
+// goroutine after an acknowledgement (it must not block), or on the
+// caller's goroutine when the message fails before it reached samsa.
+// Offset, Partition and Timestamp are filled in before done runs.
+func (c *producerCore) send(msg *sarama.ProducerMessage, done func(msg *sarama.ProducerMessage, err error)) {
+	c.mu.Lock()
+	err := c.sendLocked(msg, done)
+	c.mu.Unlock()
+	if err != nil {
+		done(msg, err)
+	}
+}
+
+func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama.ProducerMessage, error)) error {
+	for _, ic := range c.set.interceptors {
+		applyProducerInterceptor(ic, msg)
+	}
+	// sarama sizes a message twice, each time with one Length call per
+	// key and value: its dispatcher checks MaxMessageBytes, then its
+	// broker producer checks whether the message still fits the batch
+	// (and once more when the partition already has messages waiting in
+	// that batch). saramacompat makes the same first two calls, so that
+	// encoders that count or cache see sarama's pattern; the second
+	// result is not needed, as samsa's accumulator sizes batches itself.
+	if size := byteSize(msg); size > c.set.maxMessage {
+		return sarama.ConfigurationError(fmt.Sprintf(
+			"Attempt to produce message larger than configured Producer.MaxMessageBytes: %d > %d", size, c.set.maxMessage))
+	}
+	_ = byteSize(msg)
+	var rec producer.Record[[]byte, []byte]
+	rec.Topic = msg.Topic
+	var err error
+	if msg.Key != nil {
+		if rec.Key, err = msg.Key.Encode(); err != nil {
+			return err
+		}
+	}
+	if msg.Value != nil {
+		if rec.Value, err = msg.Value.Encode(); err != nil {
+			return err
+		}
+	}
+	if len(msg.Headers) > 0 {
+		rec.Headers = make([]samsa.Header, len(msg.Headers))
+		for i, h := range msg.Headers {
+			rec.Headers[i] = samsa.Header{Key: string(h.Key), Value: h.Value}
+		}
+	}
+	// An explicit create time makes a broker's log append time tell
+	// itself apart in the acknowledgement (sarama updates Timestamp only
+	// then).
+	created := msg.Timestamp
+	if created.IsZero() {
+		created = time.Now()
+	}
+	rec.Timestamp = created
+	createdMs := created.UnixMilli()
+
+	cb := func(md producer.RecordMetadata, err error) {
+		if err == nil {
+			if !c.set.acksNone {
+				msg.Offset = md.Offset
+			}
+			if !md.Timestamp.IsZero() && md.Timestamp.UnixMilli() != createdMs {
+				msg.Timestamp = md.Timestamp
+			}
+		}
+		done(msg, toSarama(err))
+	}
+	part := c.set.part
+	for {
+		part.cur, part.err = msg, nil
+		err = c.p.Send(c.life, &rec, cb)
+		perr := part.err
+		part.cur, part.err = nil, nil
+		switch {
+		case err == nil:
+			return nil
+		case perr != nil:
+			return perr // the sarama partitioner's own error
+		case errors.Is(err, samsa.ErrBufferFull) && c.life.Err() == nil:
+			// sarama's Input blocks while its buffers are full; samsa's
+			// Send gives up after its max block time. Wait on.
+			continue
+		}
+		return toSarama(err)
+	}
+}
+
+// byteSize is sarama's ProducerMessage.ByteSize for record batch v2.
+func byteSize(msg *sarama.ProducerMessage) int {
+	size := maximumRecordOverhead
+	for _, h := range msg.Headers {
+		size += len(h.Key) + len(h.Value) + 2*binary.MaxVarintLen32
+	}
+	if msg.Key != nil {
+		size += msg.Key.Length()
+	}
+	if msg.Value != nil {
+		size += msg.Value.Length()
+	}
+	return size
+}
+
+// applyProducerInterceptor runs one interceptor as sarama does: a panic is
+// recovered and logged, and the message goes on.
+func applyProducerInterceptor(ic sarama.ProducerInterceptor, msg *sarama.ProducerMessage) {
+	defer func() {
+		if r := recover(); r != nil {
+			sarama.Logger.Printf("saramacompat: producer interceptor %T panicked: %v", ic, r)
+		}
+	}()
+	ic.OnSend(msg)
+}
+
+// close delivers everything accepted and stops the samsa producer.
+func (c *producerCore) close() error {
+	err := c.p.Close(context.Background())
+	c.stop()
+	return err
+}
