@@ -24,7 +24,8 @@ type asyncProducer struct {
 	successes chan *sarama.ProducerMessage
 	errors    chan *sarama.ProducerError
 
-	res results
+	res  results
+	push func(*sarama.ProducerMessage, error) // res.push, bound once
 
 	closeOnce  sync.Once
 	dispatched chan struct{} // closed when the dispatcher exits
@@ -66,6 +67,7 @@ func newAsyncProducer(core *producerCore) *asyncProducer {
 		finished:   make(chan struct{}),
 	}
 	p.res.init(max(core.set.channelBuffer*32, 8192))
+	p.push = p.res.push
 	go p.dispatch()
 	go p.returner()
 	return p
@@ -83,7 +85,7 @@ func (p *asyncProducer) dispatch() {
 			sarama.Logger.Println("saramacompat: a nil message was sent to the producer; it was ignored")
 		case msg == shutdownMarker:
 			shuttingDown = true
-			p.res.done() // the marker's own slot, taken by AsyncClose
+			p.res.done(1) // the marker's own slot, taken by AsyncClose
 		case shuttingDown:
 			pErr := &sarama.ProducerError{Msg: msg, Err: sarama.ErrShuttingDown}
 			if p.core.set.returnErrors {
@@ -93,7 +95,7 @@ func (p *asyncProducer) dispatch() {
 			}
 		default:
 			p.res.admit()
-			p.core.send(msg, p.res.push)
+			p.core.send(msg, p.push)
 		}
 	}
 }
@@ -121,8 +123,8 @@ func (p *asyncProducer) returner() {
 					sarama.Logger.Println(pErr)
 				}
 			}
-			p.res.done()
 		}
+		p.res.done(len(batch))
 		p.res.recycle(batch)
 	}
 }

@@ -26,8 +26,96 @@ type producerCore struct {
 	// called by one goroutine at a time, and the message being partitioned
 	// travels to them through set.part.cur.
 	mu   sync.Mutex
-	life context.Context // cancelled by abort, to end a send blocked on memory
+	rec  producer.Record[[]byte, []byte] // reused under mu: Send keeps no reference to it
+	life context.Context                // cancelled by close, to end a send blocked on memory
 	stop context.CancelFunc
+
+	tickets ticketPool
+}
+
+// ticket carries one message from send to samsa's callback. Its callback
+// is bound once, when the ticket is made, so that sending allocates no
+// closure per message; tickets are recycled once the callback ran.
+type ticket struct {
+	c         *producerCore
+	msg       *sarama.ProducerMessage
+	createdMs int64
+	done      func(*sarama.ProducerMessage, error)
+	cb        producer.Callback
+}
+
+func (t *ticket) complete(md producer.RecordMetadata, err error) {
+	msg, done := t.msg, t.done
+	if err == nil {
+		if !t.c.set.acksNone {
+			msg.Offset = md.Offset
+		}
+		if !md.Timestamp.IsZero() && md.Timestamp.UnixMilli() != t.createdMs {
+			msg.Timestamp = md.Timestamp
+		}
+	}
+	t.msg, t.done = nil, nil
+	t.c.tickets.completed(t)
+	done(msg, toSarama(err))
+}
+
+// ticketPool recycles tickets between the dispatching side (send, under
+// producerCore.mu) and the completing side (samsa's callbacks, which run
+// one at a time on the sender goroutine). A sync.Pool would hand each one
+// across processors on its own, which costs more than the rest of the
+// completion; instead the completing side gathers freed tickets and moves
+// them to the shared list a few hundred at a time, and the dispatching
+// side takes the whole shared list when its own runs out.
+type ticketPool struct {
+	local []*ticket // dispatching side, under producerCore.mu
+	freed []*ticket // completing side
+
+	mu     sync.Mutex
+	shared []*ticket
+}
+
+const (
+	ticketHandOver = 256   // freed tickets moved to the shared list at once
+	maxTickets     = 65536 // tickets kept in the shared list at most
+)
+
+// get returns a ticket for c; called under c.mu.
+func (tp *ticketPool) get(c *producerCore) *ticket {
+	if len(tp.local) == 0 {
+		tp.mu.Lock()
+		tp.local, tp.shared = tp.shared, tp.local[:0]
+		tp.mu.Unlock()
+	}
+	if n := len(tp.local); n > 0 {
+		t := tp.local[n-1]
+		tp.local = tp.local[:n-1]
+		return t
+	}
+	t := &ticket{c: c}
+	t.cb = t.complete
+	return t
+}
+
+// unused takes back a ticket that send did not hand to samsa; called under
+// c.mu.
+func (tp *ticketPool) unused(t *ticket) {
+	t.msg, t.done = nil, nil
+	tp.local = append(tp.local, t)
+}
+
+// completed takes back a ticket whose callback ran.
+func (tp *ticketPool) completed(t *ticket) {
+	tp.freed = append(tp.freed, t)
+	if len(tp.freed) < ticketHandOver {
+		return
+	}
+	tp.mu.Lock()
+	if len(tp.shared) < maxTickets {
+		tp.shared = append(tp.shared, tp.freed...)
+	}
+	tp.mu.Unlock()
+	clear(tp.freed)
+	tp.freed = tp.freed[:0]
 }
 
 func newProducerCore(addrs []string, cfg *sarama.Config) (*producerCore, error) {
@@ -93,8 +181,8 @@ func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama
 			"Attempt to produce message larger than configured Producer.MaxMessageBytes: %d > %d", size, c.set.maxMessage))
 	}
 	_ = byteSize(msg)
-	var rec producer.Record[[]byte, []byte]
-	rec.Topic = msg.Topic
+	rec := &c.rec
+	*rec = producer.Record[[]byte, []byte]{Topic: msg.Topic}
 	var err error
 	if msg.Key != nil {
 		if rec.Key, err = msg.Key.Encode(); err != nil {
@@ -120,34 +208,26 @@ func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama
 		created = time.Now()
 	}
 	rec.Timestamp = created
-	createdMs := created.UnixMilli()
 
-	cb := func(md producer.RecordMetadata, err error) {
-		if err == nil {
-			if !c.set.acksNone {
-				msg.Offset = md.Offset
-			}
-			if !md.Timestamp.IsZero() && md.Timestamp.UnixMilli() != createdMs {
-				msg.Timestamp = md.Timestamp
-			}
-		}
-		done(msg, toSarama(err))
-	}
+	t := c.tickets.get(c)
+	t.msg, t.createdMs, t.done = msg, created.UnixMilli(), done
 	part := c.set.part
 	for {
 		part.cur, part.err = msg, nil
-		err = c.p.Send(c.life, &rec, cb)
+		err = c.p.Send(c.life, rec, t.cb)
 		perr := part.err
 		part.cur, part.err = nil, nil
 		switch {
 		case err == nil:
 			return nil
-		case perr != nil:
-			return perr // the sarama partitioner's own error
-		case errors.Is(err, samsa.ErrBufferFull) && c.life.Err() == nil:
+		case errors.Is(err, samsa.ErrBufferFull) && perr == nil && c.life.Err() == nil:
 			// sarama's Input blocks while its buffers are full; samsa's
 			// Send gives up after its max block time. Wait on.
 			continue
+		}
+		c.tickets.unused(t)
+		if perr != nil {
+			return perr // the sarama partitioner's own error
 		}
 		return toSarama(err)
 	}

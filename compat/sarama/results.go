@@ -2,6 +2,7 @@ package saramacompat
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/IBM/sarama"
 )
@@ -18,19 +19,32 @@ type result struct {
 // messages accepted and not yet returned, for the shutdown, and bounds the
 // queue: admit blocks the dispatcher while limit results wait for the
 // application, the back-pressure sarama's unbuffered channels give.
+//
+// The per-message calls touch few shared cache lines: push (on samsa's
+// sender) takes the mutex to append; admit (on the dispatcher) adds to
+// pending, on a line of its own that the returner touches once per batch,
+// and reads full, which changes only when the queue crosses its limit.
+// Waiters (a full queue, waitIdle) are woken under the mutex after the
+// state they wait on changed, so no wake-up is lost.
 type results struct {
 	mu      sync.Mutex
-	space   sync.Cond // signalled when the queue shrinks or the count falls
+	cond    sync.Cond // signalled when the queue shrinks or pending reaches 0
 	q       []result
 	spare   []result
 	limit   int
-	pending int // accepted and not yet returned
+	waiters int // goroutines in cond.Wait, under mu
 	closed  bool
 	wake    chan struct{}
+
+	_       [64]byte
+	full    atomic.Bool // len(q) >= limit
+	_       [64]byte
+	pending atomic.Int64 // accepted and not yet returned
+	_       [64]byte
 }
 
 func (r *results) init(limit int) {
-	r.space.L = &r.mu
+	r.cond.L = &r.mu
 	r.limit = limit
 	r.wake = make(chan struct{}, 1)
 }
@@ -38,20 +52,20 @@ func (r *results) init(limit int) {
 // admit counts one more accepted message, first waiting while the queue is
 // full.
 func (r *results) admit() {
-	r.mu.Lock()
-	for len(r.q) >= r.limit {
-		r.space.Wait()
+	if r.full.Load() {
+		r.mu.Lock()
+		for len(r.q) >= r.limit {
+			r.waiters++
+			r.cond.Wait()
+			r.waiters--
+		}
+		r.mu.Unlock()
 	}
-	r.pending++
-	r.mu.Unlock()
+	r.pending.Add(1)
 }
 
 // hold counts one more pending slot without waiting for space.
-func (r *results) hold() {
-	r.mu.Lock()
-	r.pending++
-	r.mu.Unlock()
-}
+func (r *results) hold() { r.pending.Add(1) }
 
 // push queues one outcome. It never blocks; it is the done function given
 // to producerCore.send.
@@ -59,6 +73,9 @@ func (r *results) push(msg *sarama.ProducerMessage, err error) {
 	r.mu.Lock()
 	r.q = append(r.q, result{msg: msg, err: err})
 	first := len(r.q) == 1
+	if len(r.q) == r.limit {
+		r.full.Store(true)
+	}
 	r.mu.Unlock()
 	if first {
 		select {
@@ -75,7 +92,12 @@ func (r *results) take() (batch []result, ok bool) {
 		r.mu.Lock()
 		if len(r.q) > 0 {
 			batch, r.q, r.spare = r.q, r.spare[:0], nil
-			r.space.Broadcast()
+			if len(batch) >= r.limit {
+				r.full.Store(false)
+			}
+			if r.waiters > 0 {
+				r.cond.Broadcast()
+			}
 			r.mu.Unlock()
 			return batch, true
 		}
@@ -98,21 +120,24 @@ func (r *results) recycle(batch []result) {
 	r.mu.Unlock()
 }
 
-// done marks one pending message as returned.
-func (r *results) done() {
-	r.mu.Lock()
-	r.pending--
-	if r.pending == 0 {
-		r.space.Broadcast()
+// done marks n pending messages as returned.
+func (r *results) done(n int) {
+	if r.pending.Add(int64(-n)) == 0 {
+		r.mu.Lock()
+		if r.waiters > 0 {
+			r.cond.Broadcast()
+		}
+		r.mu.Unlock()
 	}
-	r.mu.Unlock()
 }
 
 // waitIdle waits until every pending message was returned.
 func (r *results) waitIdle() {
 	r.mu.Lock()
-	for r.pending > 0 {
-		r.space.Wait()
+	for r.pending.Load() > 0 {
+		r.waiters++
+		r.cond.Wait()
+		r.waiters--
 	}
 	r.mu.Unlock()
 }
