@@ -27,7 +27,7 @@ type producerCore struct {
 	// travels to them through set.part.cur.
 	mu   sync.Mutex
 	rec  producer.Record[[]byte, []byte] // reused under mu: Send keeps no reference to it
-	life context.Context                // cancelled by close, to end a send blocked on memory
+	life context.Context                 // cancelled by close, to end a send blocked on memory
 	stop context.CancelFunc
 
 	tickets ticketPool
