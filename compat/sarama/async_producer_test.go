@@ -238,3 +238,33 @@ func (panicInterceptor) OnSend(*sarama.ProducerMessage) { panic("interceptor pan
 type keyInterceptor struct{}
 
 func (keyInterceptor) OnSend(m *sarama.ProducerMessage) { m.Key = sarama.StringEncoder("foo") }
+
+// TestIdempotentProducer produces with Producer.Idempotent through both
+// implementations: the broker sees producer ids and sequences, and
+// TxnStatus reports Ready as sarama's does.
+func TestIdempotentProducer(t *testing.T) {
+	for _, im := range impls {
+		t.Run(im.name, func(t *testing.T) {
+			c := newCluster(t, mockbroker.WithTopic("idem", 2))
+			cfg := testConfig()
+			cfg.Producer.Idempotent = true
+			cfg.Producer.RequiredAcks = sarama.WaitForAll
+			cfg.Net.MaxOpenRequests = 1
+			p := newSync(t, im, c, cfg)
+			for i := range 10 {
+				_, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: "idem", Key: sarama.StringEncoder(fmt.Sprint(i)), Value: sarama.StringEncoder("v")})
+				require.NoError(t, err)
+			}
+			assert.Equal(t, sarama.ProducerTxnFlagReady, p.TxnStatus())
+			require.NoError(t, p.Close())
+			for part := int32(0); part < 2; part++ {
+				recs, err := c.Records("idem", part)
+				require.NoError(t, err)
+				for i, r := range recs {
+					assert.GreaterOrEqual(t, r.ProducerID, int64(0))
+					assert.Equal(t, int32(i), r.Sequence, "partition %d", part)
+				}
+			}
+		})
+	}
+}

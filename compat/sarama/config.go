@@ -162,8 +162,6 @@ func producerConfig(addrs []string, cfg *sarama.Config) (*producerSettings, erro
 	switch {
 	case pc.Transaction.ID != "":
 		return nil, refuse("Producer.Transaction.ID", "transactions are not supported yet")
-	case pc.Idempotent:
-		return nil, refuse("Producer.Idempotent", "the idempotent producer is not available yet")
 	case pc.Flush.Messages != 0:
 		return nil, refuse("Producer.Flush.Messages", "samsa batches by bytes (Flush.Bytes) and time (Flush.Frequency), not by message count")
 	case pc.Flush.MaxMessages != 0:
@@ -219,6 +217,8 @@ func producerConfig(addrs []string, cfg *sarama.Config) (*producerSettings, erro
 		producer.WithMetadataMaxAge(refresh),
 		producer.WithAutoTopicCreation(cfg.Metadata.AllowAutoTopicCreation),
 		producer.WithAcks(acks),
+		// sarama is idempotent only when asked; samsa is by default.
+		producer.WithIdempotence(pc.Idempotent),
 		producer.WithCompression(codec, level),
 		producer.WithLinger(pc.Flush.Frequency),
 		producer.WithBatchSize(batch),
@@ -248,6 +248,7 @@ func producerConfig(addrs []string, cfg *sarama.Config) (*producerSettings, erro
 		acksNone:      acks == producer.AcksNone,
 		interceptors:  pc.Interceptors,
 		channelBuffer: cfg.ChannelBufferSize,
+		idempotent:    pc.Idempotent,
 		metadataWait:  wait,
 	}, nil
 }

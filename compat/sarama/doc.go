@@ -59,9 +59,10 @@
 //	Producer.Flush.Bytes                    batch size, per partition (sarama counts per broker)
 //	Producer.Flush.Messages, MaxMessages    refused unless 0
 //	Producer.Retry.Max, Backoff             retries and their constant backoff
+//	Producer.Idempotent                     samsa's idempotent producer (sequence numbers, producer id)
 //	Producer.Retry.BackoffFunc, Timeout,
 //	Producer.Retry.MaxBufferLength/Bytes,
-//	Producer.Idempotent, Transaction.ID     refused unless default
+//	Producer.Transaction.ID                 refused unless default
 //	Producer.Return.Successes, Errors       as sarama: channels to drain, or not returned
 //	Producer.Interceptors                   OnSend before sizing and partitioning; panics recovered
 //
@@ -78,7 +79,10 @@
 // After Close, SyncProducer calls fail with sarama.ErrShuttingDown instead
 // of panicking on a closed channel; AsyncClose refuses later messages with
 // sarama.ErrShuttingDown as sarama does. Transactions are not supported
-// yet: the transactional methods return sarama.ErrNonTransactedProducer.
+// yet: the transactional methods return sarama.ErrNonTransactedProducer,
+// and TxnStatus reports what sarama reports without a transactional id
+// (ProducerTxnFlagReady when idempotent, ProducerTxnFlagUninitialized
+// otherwise).
 //
 // A broker's LogAppendTime is recognised by differing from the create
 // time the producer sent; a message sent without a Timestamp whose log
