@@ -30,13 +30,21 @@
 // the fields a broker sets.
 //
 // The APIs served, and their versions, are listed in apiTable (dispatch.go)
-// and advertised by ApiVersions exactly. The data plane serves Produce
-// v3-11, Fetch v4-16, ListOffsets v1-7, Metadata v0-12, ApiVersions v0-4,
-// CreateTopics v0-7, DeleteTopics v0-6, DeleteRecords v0-2,
-// CreatePartitions v0-3 and InitProducerId v0-5 (producer ids for
-// idempotent producers, and transactional ids' identity and fencing);
-// the group coordinator (group.go and its handler
-// files) serves the classic consumer group APIs.
+// and advertised by ApiVersions. The data plane serves Produce v3-11, Fetch
+// v4-16, ListOffsets v1-7, Metadata v0-12, ApiVersions v0-4, CreateTopics
+// v0-7, DeleteTopics v0-6, DeleteRecords v0-2, CreatePartitions v0-3 and
+// InitProducerId v0-5 (producer ids for idempotent producers, and
+// transactional ids' identity and fencing). Produce is advertised from v0,
+// as Kafka 4.0 does, because librdkafka only compresses for brokers that
+// list Produce v0; a request below v3 is still refused. The group
+// coordinator (group.go, group_coordinator.go and the handler files) serves
+// FindCoordinator v0-6, JoinGroup v0-9, SyncGroup v0-5, Heartbeat v0-4,
+// LeaveGroup v0-5, OffsetCommit v0-9, OffsetFetch v0-9, DescribeGroups
+// v0-6, ListGroups v0-5, DeleteGroups v0-3 and OffsetDelete v0: member ids
+// (MEMBER_ID_REQUIRED), generations, the protocol vote, rebalance and
+// session timeouts, static membership with fencing, and committed offsets
+// with generation checks. GroupState, GroupMembers and CommittedOffsets
+// show a group from a test.
 //
 // # Concurrency
 //
