@@ -8,6 +8,7 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/samsa-go/samsa/consumer"
 	"github.com/samsa-go/samsa/internal/wire"
 	"github.com/samsa-go/samsa/producer"
 )
@@ -252,3 +253,71 @@ func producerConfig(addrs []string, cfg *sarama.Config) (*producerSettings, erro
 		metadataWait:  wait,
 	}, nil
 }
+
+// consumerSettings is a sarama.Config translated for samsa's consumer.
+type consumerSettings struct {
+	opts          []consumer.Option
+	returnErrors  bool
+	interceptors  []sarama.ConsumerInterceptor
+	channelBuffer int
+	retryBackoff  time.Duration
+}
+
+// consumerConfig maps cfg onto samsa consumer options, refusing what it
+// cannot honour; it serves Consumer and ConsumerGroup. cfg has been
+// through prepare.
+func consumerConfig(addrs []string, cfg *sarama.Config) (*consumerSettings, error) {
+	cc := &cfg.Consumer
+	switch {
+	case cfg.Net.TLS.Enable:
+		return nil, refuse("Net.TLS.Enable", "samsa's consumer has no TLS option yet")
+	case cfg.Net.SASL.Enable:
+		return nil, refuse("Net.SASL.Enable", "samsa's consumer has no SASL option yet")
+	case cfg.RackID != "":
+		return nil, refuse("RackID", "samsa's consumer does not fetch from follower replicas")
+	case cc.Retry.BackoffFunc != nil:
+		return nil, refuse("Consumer.Retry.BackoffFunc", "samsa backs off by Consumer.Retry.Backoff")
+	case cc.Retry.Max != 0:
+		return nil, refuse("Consumer.Retry.Max", "samsa's consumer retries a partition until it is closed")
+	}
+	iso := consumer.ReadUncommitted
+	if cc.IsolationLevel == sarama.ReadCommitted {
+		iso = consumer.ReadCommitted
+	}
+	refresh := cfg.Metadata.RefreshFrequency
+	if refresh == 0 {
+		refresh = forever
+	}
+	backoff := cc.Retry.Backoff
+	if backoff <= 0 {
+		backoff = time.Millisecond
+	}
+	opts := []consumer.Option{
+		consumer.WithBrokers(addrs...),
+		consumer.WithClientID(cfg.ClientID),
+		consumer.WithRequestTimeout(cfg.Net.ReadTimeout),
+		consumer.WithDefaultAPITimeout(time.Duration(cfg.Metadata.Retry.Max+1) * (cfg.Net.DialTimeout + cfg.Metadata.Retry.Backoff)),
+		consumer.WithMetadataMaxAge(refresh),
+		consumer.WithFetchMinBytes(cc.Fetch.Min),
+		consumer.WithMaxPartitionFetchBytes(cc.Fetch.Default),
+		consumer.WithFetchMaxBytes(cc.Fetch.MaxBytes),
+		consumer.WithFetchMaxWait(cc.MaxWaitTime),
+		consumer.WithIsolationLevel(iso),
+		consumer.WithRetryBackoff(backoff, backoff),
+		consumer.WithMaxPollRecords(pollRecords),
+	}
+	if cfg.MetricRegistry != nil {
+		opts = append(opts, consumer.WithMetricsRegistry(cfg.MetricRegistry))
+	}
+	return &consumerSettings{
+		opts:          opts,
+		returnErrors:  cc.Return.Errors,
+		interceptors:  cc.Interceptors,
+		channelBuffer: cfg.ChannelBufferSize,
+		retryBackoff:  backoff,
+	}, nil
+}
+
+// pollRecords is how many records one Poll hands to saramacompat at most:
+// enough that a poll's overhead is small per record.
+const pollRecords = 4096

@@ -65,6 +65,16 @@
 //	Producer.Transaction.ID                 refused unless default
 //	Producer.Return.Successes, Errors       as sarama: channels to drain, or not returned
 //	Producer.Interceptors                   OnSend before sizing and partitioning; panics recovered
+//	Consumer.Fetch.Min, Default, MaxBytes   fetch min bytes, max partition fetch bytes, fetch max bytes
+//	Consumer.Fetch.Max                      accepted: samsa always returns a partition's first batch whole
+//	Consumer.MaxWaitTime                    fetch max wait
+//	Consumer.MaxProcessingTime              accepted: a partition whose channel is full stops fetching until read
+//	Consumer.Retry.Backoff                  backoff after a failed fetch
+//	Consumer.Retry.Max, BackoffFunc         refused unless default
+//	Consumer.Return.Errors                  errors on Errors(), or logged through sarama.Logger
+//	Consumer.IsolationLevel                 read_uncommitted / read_committed
+//	Consumer.Interceptors                   OnConsume just before delivery; panics recovered
+//	Net.TLS, Net.SASL, RackID (consumers)   refused unless default
 //
 // # Producers
 //
@@ -88,6 +98,18 @@
 // time the producer sent; a message sent without a Timestamp whose log
 // append time falls in the same millisecond keeps its zero Timestamp,
 // where sarama would set it.
+//
+// # Consumer
+//
+// ConsumePartition resolves offsets as sarama does (OffsetOldest,
+// OffsetNewest, or an offset between them, else ErrOffsetOutOfRange) and
+// refuses a partition consumed twice. Messages and Errors are buffered to
+// ChannelBufferSize. A partition whose offset falls off the log reports
+// ErrOffsetOutOfRange and closes, as in sarama. HighWaterMarkOffset is
+// refreshed every MaxWaitTime from the partition leaders (and raised by
+// every message delivered). ConsumerMessage.BlockTimestamp is not filled
+// in: samsa does not expose a batch's max timestamp. Consumer.Close also
+// closes partition consumers left open.
 //
 // Errors: broker errors are bare sarama.KError values; other failures are
 // an *Error that matches both the sarama sentinel (ErrOutOfBrokers,

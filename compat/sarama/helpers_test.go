@@ -19,11 +19,12 @@ type impl struct {
 	name          string
 	syncProducer  func([]string, *sarama.Config) (sarama.SyncProducer, error)
 	asyncProducer func([]string, *sarama.Config) (sarama.AsyncProducer, error)
+	consumer      func([]string, *sarama.Config) (sarama.Consumer, error)
 }
 
 var (
-	saramaImpl = impl{"sarama", sarama.NewSyncProducer, sarama.NewAsyncProducer}
-	compatImpl = impl{"saramacompat", saramacompat.NewSyncProducer, saramacompat.NewAsyncProducer}
+	saramaImpl = impl{"sarama", sarama.NewSyncProducer, sarama.NewAsyncProducer, sarama.NewConsumer}
+	compatImpl = impl{"saramacompat", saramacompat.NewSyncProducer, saramacompat.NewAsyncProducer, saramacompat.NewConsumer}
 	impls      = []impl{saramaImpl, compatImpl}
 )
 
