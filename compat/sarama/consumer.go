@@ -201,7 +201,9 @@ func (c *saramaConsumer) poll() {
 
 // deliver hands records to their partitions' consumers, in order, one
 // batch per partition.
-func deliver[C interface{ enqueue([]*sarama.ConsumerMessage) }](recs []consumer.Record[[]byte, []byte], child func(samsa.TopicPartition) C) {
+func deliver[C interface {
+	enqueue([]*sarama.ConsumerMessage)
+}](recs []consumer.Record[[]byte, []byte], child func(samsa.TopicPartition) C) {
 	for i := 0; i < len(recs); {
 		tp := recs[i].TopicPartition()
 		j := i + 1
