@@ -9,6 +9,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/samsa-go/samsa/consumer"
+	"github.com/samsa-go/samsa/consumer/assignor"
 	"github.com/samsa-go/samsa/internal/wire"
 	"github.com/samsa-go/samsa/producer"
 )
@@ -321,3 +322,45 @@ func consumerConfig(addrs []string, cfg *sarama.Config) (*consumerSettings, erro
 // pollRecords is how many records one Poll hands to saramacompat at most:
 // enough that a poll's overhead is small per record.
 const pollRecords = 4096
+
+// groupConfig adds the group settings of cfg to a consumer's options,
+// refusing what it cannot honour.
+func groupConfig(groupID string, cfg *sarama.Config, as []assignor.Assignor) ([]consumer.Option, error) {
+	g := &cfg.Consumer.Group
+	o := &cfg.Consumer.Offsets
+	dg := &defaults.Consumer.Group
+	switch {
+	case !g.ResetInvalidOffsets:
+		return nil, refuse("Consumer.Group.ResetInvalidOffsets", "samsa always falls back to Consumer.Offsets.Initial for an invalid offset")
+	case g.Rebalance.Retry.Max != dg.Rebalance.Retry.Max || g.Rebalance.Retry.Backoff != dg.Rebalance.Retry.Backoff:
+		return nil, refuse("Consumer.Group.Rebalance.Retry", "samsa rejoins on every poll, backing off by Consumer.Retry.Backoff")
+	case o.Retention != 0:
+		return nil, refuse("Consumer.Offsets.Retention", "samsa commits with the broker's retention")
+	case o.Retry.Max != defaults.Consumer.Offsets.Retry.Max:
+		return nil, refuse("Consumer.Offsets.Retry.Max", "samsa retries a commit until Net.ReadTimeout has passed")
+	case o.CommitInterval != 0:
+		return nil, refuse("Consumer.Offsets.CommitInterval", "deprecated: use Consumer.Offsets.AutoCommit.Interval")
+	}
+	reset := consumer.ResetLatest
+	if o.Initial == sarama.OffsetOldest {
+		reset = consumer.ResetEarliest
+	}
+	opts := []consumer.Option{
+		consumer.WithGroupID(groupID),
+		consumer.WithSessionTimeout(g.Session.Timeout),
+		consumer.WithHeartbeatInterval(g.Heartbeat.Interval),
+		// samsa sends its max poll interval as the JoinGroup rebalance
+		// timeout; saramacompat polls continuously, so the interval only
+		// bounds how long a rebalance may wait for handlers.
+		consumer.WithMaxPollInterval(g.Rebalance.Timeout),
+		consumer.WithAutoOffsetReset(reset),
+		// sarama commits the offsets the application marked, not the
+		// positions polled: saramacompat commits them itself.
+		consumer.WithAutoCommit(false),
+		consumer.WithAssignors(as...),
+	}
+	if g.InstanceId != "" {
+		opts = append(opts, consumer.WithGroupInstanceID(g.InstanceId))
+	}
+	return opts, nil
+}

@@ -75,6 +75,21 @@
 //	Consumer.IsolationLevel                 read_uncommitted / read_committed
 //	Consumer.Interceptors                   OnConsume just before delivery; panics recovered
 //	Net.TLS, Net.SASL, RackID (consumers)   refused unless default
+//	Consumer.Group.Session.Timeout          session timeout
+//	Consumer.Group.Heartbeat.Interval       heartbeat interval
+//	Consumer.Group.Rebalance.Timeout        JoinGroup rebalance timeout; cooperative revoke deadline
+//	Consumer.Group.Rebalance.GroupStrategies, Strategy
+//	                                        sticky, cooperative-sticky: samsa's (Java) assignors;
+//	                                        range, roundrobin, user strategies: their own Plan
+//	Consumer.Group.Member.UserData          subscription user data (not with the sticky strategies)
+//	Consumer.Group.InstanceId               static membership (KIP-345)
+//	Consumer.Group.ResetInvalidOffsets,
+//	Consumer.Group.Rebalance.Retry          refused unless default
+//	Consumer.Offsets.Initial                where a partition without a committed offset starts
+//	Consumer.Offsets.AutoCommit.Enable, Interval
+//	                                        commits of the marked offsets, periodic and at session end
+//	Consumer.Offsets.Retention, Retry.Max,
+//	Consumer.Offsets.CommitInterval         refused unless default
 //
 // # Producers
 //
@@ -110,6 +125,23 @@
 // every message delivered). ConsumerMessage.BlockTimestamp is not filled
 // in: samsa does not expose a batch's max timestamp. Consumer.Close also
 // closes partition consumers left open.
+//
+// # ConsumerGroup
+//
+// Consume runs sarama's session life cycle on samsa's group membership:
+// Setup, one ConsumeClaim goroutine per claim, Cleanup, and commits of the
+// offsets marked with MarkMessage, MarkOffset or ResetOffset (periodically
+// with AutoCommit, at the end of a session, and on Commit). With eager
+// strategies each rebalance ends the session and Consume returns; with
+// cooperative-sticky Consume survives rebalances, revoked claims see
+// Messages closed and must return within Rebalance.Timeout, and added
+// partitions get claims in the running session. A ConsumeClaim that
+// returns on its own ends the session (sarama's
+// ErrSessionConsumeClaimExited). Between sessions the member's partitions
+// are paused and moved back to their marked offsets, so that the next
+// session resumes where the handler left off. Members made by sarama and
+// by saramacompat can share a group: both speak the consumer protocol's
+// subscription and assignment formats.
 //
 // Errors: broker errors are bare sarama.KError values; other failures are
 // an *Error that matches both the sarama sentinel (ErrOutOfBrokers,
