@@ -30,7 +30,7 @@ func newClaim(s *session, tp samsa.TopicPartition, initial int64) *claim {
 	c.f = newFeed(g.set.channelBuffer, false, g.set.interceptors,
 		func() { _ = g.sc.Pause(tp) },
 		func() { g.release(tp) })
-	c.hwm.Store(initial)
+	c.hwm.Store(max(initial, 0))
 	go c.f.run(nil)
 	return c
 }
@@ -87,8 +87,9 @@ func (c *claim) Topic() string { return c.tp.Topic }
 // Partition returns the claimed partition.
 func (c *claim) Partition() int32 { return c.tp.Partition }
 
-// InitialOffset returns the offset the claim started at: the committed
-// offset, or the one Offsets.Initial resolved to.
+// InitialOffset returns the offset the claim started at, as sarama
+// reports it: the committed offset, or Consumer.Offsets.Initial
+// (OffsetOldest, OffsetNewest) when nothing was committed.
 func (c *claim) InitialOffset() int64 { return c.initial }
 
 // HighWaterMarkOffset returns the partition's high watermark as last seen.

@@ -372,9 +372,9 @@ func (g *consumerGroup) hold(c *claim) {
 	g.held[c.tp] = true
 	g.mu.Unlock()
 	_ = g.sc.Pause(c.tp)
-	if resume >= 0 {
-		_ = g.sc.Seek(c.tp, resume)
-	}
+	// resume may be sarama's OffsetOldest or OffsetNewest, which are
+	// samsa's OffsetEarliest and OffsetLatest.
+	_ = g.sc.Seek(c.tp, resume)
 }
 
 // release resumes a partition for a session unless the application

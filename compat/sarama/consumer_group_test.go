@@ -209,3 +209,124 @@ func TestMixedGroup(t *testing.T) {
 		})
 	}
 }
+
+// TestConsumerGroupEdges checks Consume's and Close's answers that sarama
+// programs rely on.
+func TestConsumerGroupEdges(t *testing.T) {
+	c := newCluster(t, mockbroker.WithTopic("edges", 2))
+	for _, im := range []struct {
+		name string
+		new  newGroupFunc
+	}{{"sarama", sarama.NewConsumerGroup}, {"saramacompat", saramacompat.NewConsumerGroup}} {
+		t.Run(im.name, func(t *testing.T) {
+			g, err := im.new(c.Addrs(), "edges-"+im.name, groupConfig(sarama.NewBalanceStrategyRange()))
+			require.NoError(t, err)
+			err = g.Consume(context.Background(), nil, handler{t: newTally()})
+			assert.EqualError(t, err, "no topics provided")
+			require.NoError(t, g.Close())
+			err = g.Consume(context.Background(), []string{"edges"}, handler{t: newTally()})
+			assert.ErrorIs(t, err, sarama.ErrClosedConsumerGroup)
+			_, open := <-g.Errors()
+			assert.False(t, open, "Errors is closed by Close")
+		})
+	}
+}
+
+// offsetsHandler marks, resets and commits explicitly, without auto
+// commit, and records what its session reported.
+type offsetsHandler struct {
+	done chan struct{}
+	mu   *sync.Mutex
+	seen *[]string
+}
+
+func (h offsetsHandler) Setup(s sarama.ConsumerGroupSession) error {
+	h.mu.Lock()
+	*h.seen = append(*h.seen, fmt.Sprintf("setup member=%v gen=%v claims=%v", s.MemberID() != "", s.GenerationID() > 0, s.Claims()))
+	h.mu.Unlock()
+	return nil
+}
+func (h offsetsHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+func (h offsetsHandler) ConsumeClaim(s sarama.ConsumerGroupSession, c sarama.ConsumerGroupClaim) error {
+	h.mu.Lock()
+	*h.seen = append(*h.seen, fmt.Sprintf("claim %s-%d initial=%d", c.Topic(), c.Partition(), c.InitialOffset()))
+	h.mu.Unlock()
+	for m := range c.Messages() {
+		if m.Offset == 4 {
+			s.MarkOffset(m.Topic, m.Partition, 9, "nine") // forward
+			s.MarkOffset(m.Topic, m.Partition, 7, "ignored") // backward: ignored
+			s.ResetOffset(m.Topic, m.Partition, 5, "five")   // backward on purpose
+			s.Commit()
+			close(h.done)
+			return nil
+		}
+	}
+	return nil
+}
+
+// TestMarkResetCommit compares MarkOffset, ResetOffset and Commit with
+// auto commit off: the committed offset is the reset one in both.
+func TestMarkResetCommit(t *testing.T) {
+	results := map[string]any{}
+	for _, im := range []struct {
+		name string
+		new  newGroupFunc
+	}{{"sarama", sarama.NewConsumerGroup}, {"saramacompat", saramacompat.NewConsumerGroup}} {
+		c := newCluster(t, mockbroker.WithTopic("marks", 1))
+		produceN(t, c, "marks", 0, 0, 10)
+		cfg := groupConfig(sarama.NewBalanceStrategyRange())
+		cfg.Consumer.Offsets.AutoCommit.Enable = false
+		g, err := im.new(c.Addrs(), "marks", cfg)
+		require.NoError(t, err)
+		var mu sync.Mutex
+		var seen []string
+		h := offsetsHandler{done: make(chan struct{}), mu: &mu, seen: &seen}
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Go(func() { _ = g.Consume(ctx, []string{"marks"}, h) })
+		select {
+		case <-h.done:
+		case <-time.After(20 * time.Second):
+			t.Fatal("handler did not reach offset 4")
+		}
+		cancel()
+		wg.Wait()
+		require.NoError(t, g.Close())
+		offs, err := c.CommittedOffsets("marks")
+		require.NoError(t, err)
+		mu.Lock()
+		results[im.name] = fmt.Sprint(seen, offs)
+		mu.Unlock()
+	}
+	assert.Equal(t, results["sarama"], results["saramacompat"])
+}
+
+// TestGroupConfigRefusals checks the group settings saramacompat refuses.
+func TestGroupConfigRefusals(t *testing.T) {
+	cases := []struct {
+		field string
+		set   func(*sarama.Config)
+	}{
+		{"Consumer.Group.ResetInvalidOffsets", func(c *sarama.Config) { c.Consumer.Group.ResetInvalidOffsets = false }},
+		{"Consumer.Offsets.Retention", func(c *sarama.Config) { c.Consumer.Offsets.Retention = time.Hour }},
+		{"Consumer.Group.Rebalance.Retry", func(c *sarama.Config) { c.Consumer.Group.Rebalance.Retry.Max = 9 }},
+		{"Consumer.Retry.Max", func(c *sarama.Config) { c.Consumer.Retry.Max = 3 }},
+		{"Net.TLS.Enable", func(c *sarama.Config) { c.Net.TLS.Enable = true }},
+		{"RackID", func(c *sarama.Config) { c.RackID = "r1" }},
+		{"Consumer.Group.Member.UserData", func(c *sarama.Config) {
+			c.Consumer.Group.Member.UserData = []byte("x")
+			c.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategySticky()}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.field, func(t *testing.T) {
+			cfg := testConfig()
+			tc.set(cfg)
+			require.NoError(t, cfg.Validate())
+			_, err := saramacompat.NewConsumerGroup([]string{"127.0.0.1:1"}, "g", cfg)
+			var ce sarama.ConfigurationError
+			require.ErrorAs(t, err, &ce)
+			assert.Contains(t, err.Error(), tc.field)
+		})
+	}
+}

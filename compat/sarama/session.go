@@ -63,15 +63,17 @@ func (s *session) autoCommit(every time.Duration) {
 	}
 }
 
-// addClaim makes the claim of a newly assigned partition, starting at its
-// position (the committed offset, or Offsets.Initial).
+// addClaim makes the claim of a newly assigned partition. Its initial
+// offset is the one sarama reports: the committed offset, or
+// Consumer.Offsets.Initial itself (OffsetOldest or OffsetNewest) when
+// there is none; samsa resolves the latter when it fetches.
 func (s *session) addClaim(tp samsa.TopicPartition) {
-	initial := int64(-1)
+	initial := s.g.cfg.Consumer.Offsets.Initial
 	ctx, cancel := context.WithTimeout(s.g.life, s.g.cfg.Net.ReadTimeout)
-	if off, err := s.g.sc.Position(ctx, tp); err == nil {
-		initial = off.Offset
-	} else {
-		s.g.handleError(toSarama(err), &tp)
+	if offs, err := s.g.sc.Committed(ctx, tp); err != nil {
+		s.g.handleError(commitError(err), &tp)
+	} else if o, ok := offs[tp]; ok && o.Offset >= 0 {
+		initial = o.Offset
 	}
 	cancel()
 	c := newClaim(s, tp, initial)
