@@ -253,7 +253,7 @@ func (h offsetsHandler) ConsumeClaim(s sarama.ConsumerGroupSession, c sarama.Con
 	h.mu.Unlock()
 	for m := range c.Messages() {
 		if m.Offset == 4 {
-			s.MarkOffset(m.Topic, m.Partition, 9, "nine") // forward
+			s.MarkOffset(m.Topic, m.Partition, 9, "nine")    // forward
 			s.MarkOffset(m.Topic, m.Partition, 7, "ignored") // backward: ignored
 			s.ResetOffset(m.Topic, m.Partition, 5, "five")   // backward on purpose
 			s.Commit()
