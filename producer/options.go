@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"net"
 	"reflect"
@@ -141,6 +142,7 @@ type config struct {
 	dialTimeout     time.Duration
 	metadataMaxAge  time.Duration
 	autoCreateTopic bool
+	maxVersions     map[int16]int16
 }
 
 func defaultConfig() config {
@@ -205,6 +207,16 @@ func SASLScramSHA512(user, password string) SASLMechanism { return wire.ScramSHA
 // (Java's socket.connection.setup.timeout.ms). Default 10 s. Must be positive.
 func WithDialTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.dialTimeout = d })
+}
+
+// WithMaxVersions caps the protocol version the producer uses for each API
+// key in caps (key → highest version), as sarama's Config.Version caps
+// its requests; the Java client has no equivalent. Keys not in caps use the
+// highest version both the broker and samsa support. Default: no caps.
+// A negative key or version is rejected.
+func WithMaxVersions(caps map[int16]int16) Option {
+	caps = maps.Clone(caps)
+	return optionFunc(func(c *config) { c.maxVersions = caps })
 }
 
 // WithMetadataMaxAge sets how often the metadata of the topics produced to
@@ -430,6 +442,12 @@ func (c *config) validate() error {
 		}
 		c.deliveryTimeout = minDelivery
 	}
+	for k, v := range c.maxVersions {
+		if k < 0 || v < 0 {
+			return &samsa.ConfigError{Option: "producer.WithMaxVersions", Value: fmt.Sprintf("%d: %d", k, v),
+				Reason: "API keys and versions must not be negative"}
+		}
+	}
 	if err := c.wireOptions().Validate(); err != nil {
 		return err
 	}
@@ -445,6 +463,7 @@ func (c *config) wireOptions() wire.Options {
 		MaxInFlight:    c.maxInFlight,
 		TLS:            c.tls,
 		SASL:           c.sasl,
+		MaxVersions:    c.maxVersions,
 		Logger:         c.logger,
 	}
 }

@@ -44,6 +44,7 @@ func TestNewValidatesOptions(t *testing.T) {
 		{"nil registry", []producer.Option{brokers, producer.WithMetricsRegistry(nilRegistry)}, "WithMetricsRegistry"},
 		{"zero dial timeout", []producer.Option{brokers, producer.WithDialTimeout(0)}, "WithDialTimeout"},
 		{"zero metadata max age", []producer.Option{brokers, producer.WithMetadataMaxAge(0)}, "WithMetadataMaxAge"},
+		{"negative version cap", []producer.Option{brokers, producer.WithMaxVersions(map[int16]int16{0: -1})}, "WithMaxVersions"},
 		{"delivery below linger+request", []producer.Option{brokers, producer.WithLinger(time.Second),
 			producer.WithRequestTimeout(10 * time.Second), producer.WithDeliveryTimeout(10 * time.Second)}, "WithDeliveryTimeout"},
 		{"interceptors of another record type", []producer.Option{brokers,
