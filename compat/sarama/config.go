@@ -210,7 +210,9 @@ func producerConfig(addrs []string, cfg *sarama.Config) (*producerSettings, erro
 		refresh = forever
 	}
 	wait := metadataWait(cfg)
+	caps, _ := maxVersions(cfg.Version)
 	opts := []producer.Option{
+		producer.WithMaxVersions(caps),
 		producer.WithBrokers(addrs...),
 		producer.WithClientID(cfg.ClientID),
 		producer.WithDialTimeout(cfg.Net.DialTimeout),

@@ -33,7 +33,9 @@
 // silently.
 //
 //	Field                                   samsa
-//	Version                                 caps every API version at the release's (>= 0.11 required)
+//	Version                                 >= 0.11 required; caps the producer's API versions (and
+//	                                        saramacompat's own metadata requests) at the release's;
+//	                                        the consumers negotiate up to the broker's versions
 //	ClientID                                client id of every request
 //	ChannelBufferSize                       capacity of Messages/Errors of partition consumers and claims
 //	MetricRegistry                          producer and consumer metrics, under sarama's names

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-go/samsa/mockbroker"
 )
@@ -310,4 +312,29 @@ func TestSyncProducerAfterClose(t *testing.T) {
 	require.ErrorAs(t, err, &pe)
 	require.Len(t, pe, 1)
 	assert.ErrorIs(t, pe[0].Err, sarama.ErrShuttingDown)
+}
+
+// TestVersionCapsProducer checks that Config.Version caps the versions of
+// the producer's requests, as sarama's does: Kafka 2.1 has Produce v7 and
+// Metadata v7.
+func TestVersionCapsProducer(t *testing.T) {
+	c := newCluster(t, mockbroker.WithTopic("ver", 1))
+	var mu sync.Mutex
+	seen := map[int16]int16{}
+	c.Hook(func(_ int32, req kmsg.Request) (kmsg.Response, error, bool) {
+		mu.Lock()
+		seen[req.Key()] = max(seen[req.Key()], req.GetVersion())
+		mu.Unlock()
+		return nil, nil, false
+	})
+	cfg := testConfig()
+	cfg.Version = sarama.V2_1_0_0
+	p := newSync(t, compatImpl, c, cfg)
+	_, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: "ver", Value: sarama.StringEncoder("v")})
+	require.NoError(t, err)
+	require.NoError(t, p.Close())
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, int16(7), seen[0], "Produce")
+	assert.LessOrEqual(t, seen[3], int16(7), "Metadata")
 }
