@@ -73,3 +73,39 @@ func BenchmarkSyncProducerParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPartitionConsumer reads b.N 100-byte messages from four
+// partitions of a mock cluster that serves synthetic fetches, one reader
+// goroutine per PartitionConsumer, as the bench module's consume workload.
+func BenchmarkPartitionConsumer(b *testing.B) {
+	for _, im := range impls {
+		b.Run(im.name, func(b *testing.B) {
+			c := mockbroker.NewTest(b, mockbroker.WithTopic("bench", 4), mockbroker.WithSyntheticFetch(100))
+			cfg := sarama.NewConfig()
+			cons, err := im.consumer(c.Addrs(), cfg)
+			require.NoError(b, err)
+			defer func() { require.NoError(b, cons.Close()) }()
+			b.ReportAllocs()
+			b.SetBytes(100)
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for p := range int32(4) {
+				pc, err := cons.ConsumePartition("bench", p, 0)
+				require.NoError(b, err)
+				n := b.N / 4
+				if p == 0 {
+					n += b.N % 4
+				}
+				wg.Go(func() {
+					for range n {
+						<-pc.Messages()
+					}
+					pc.AsyncClose()
+					for range pc.Messages() {
+					}
+				})
+			}
+			wg.Wait()
+		})
+	}
+}
