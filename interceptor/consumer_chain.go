@@ -1,10 +1,7 @@
 package interceptor
 
 import (
-	"errors"
 	"log/slog"
-	"strconv"
-	"sync/atomic"
 
 	"github.com/samsa-go/samsa"
 )
@@ -15,10 +12,7 @@ import (
 // *ConsumerChain has no interceptors: OnConsume returns its records
 // unchanged.
 type ConsumerChain[R any] struct {
-	interceptors []ConsumerInterceptor[R]
-	names        []string
-	logger       *slog.Logger
-	closed       atomic.Bool
+	chain[ConsumerInterceptor[R]]
 }
 
 // NewConsumerChain returns a chain that runs interceptors in the order
@@ -27,20 +21,9 @@ type ConsumerChain[R any] struct {
 // reported as a *samsa.ConfigError. The chain keeps its own copy of the
 // list.
 func NewConsumerChain[R any](logger *slog.Logger, interceptors ...ConsumerInterceptor[R]) (*ConsumerChain[R], error) {
-	c := &ConsumerChain[R]{
-		interceptors: make([]ConsumerInterceptor[R], len(interceptors)),
-		names:        make([]string, len(interceptors)),
-		logger:       logger,
-	}
-	for i, ic := range interceptors {
-		if isNilValue(ic) {
-			return nil, &samsa.ConfigError{
-				Option: "interceptor.NewConsumerChain",
-				Reason: "interceptor " + strconv.Itoa(i) + " is nil",
-			}
-		}
-		c.interceptors[i] = ic
-		c.names[i] = typeName(ic)
+	c := &ConsumerChain[R]{}
+	if err := c.init("interceptor.NewConsumerChain", logger, interceptors); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -75,11 +58,7 @@ func (c *ConsumerChain[R]) OnConsume(recs []R) []R {
 
 // consume makes one OnConsume call, turning a panic into a *PanicError.
 func (c *ConsumerChain[R]) consume(ic ConsumerInterceptor[R], recs []R) (out []R, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = newPanicError(v)
-		}
-	}()
+	defer recoverInto(&err)
 	return ic.OnConsume(recs)
 }
 
@@ -96,13 +75,10 @@ func (c *ConsumerChain[R]) OnCommit(offsets map[samsa.TopicPartition]samsa.Offse
 	}
 }
 
-// commit makes one OnCommit call and returns a recovered panic.
-func (c *ConsumerChain[R]) commit(ic ConsumerInterceptor[R], offsets map[samsa.TopicPartition]samsa.Offset, err error) (p *PanicError) {
-	defer func() {
-		if v := recover(); v != nil {
-			p = newPanicError(v)
-		}
-	}()
+// commit makes one OnCommit call and returns a recovered panic as a
+// *PanicError.
+func (c *ConsumerChain[R]) commit(ic ConsumerInterceptor[R], offsets map[samsa.TopicPartition]samsa.Offset, err error) (p error) {
+	defer recoverInto(&p)
 	ic.OnCommit(offsets, err)
 	return nil
 }
@@ -112,20 +88,8 @@ func (c *ConsumerChain[R]) commit(ic ConsumerInterceptor[R], offsets map[samsa.T
 // joined. Only the first call closes; later calls return nil. The chain's
 // owner must not call OnConsume or OnCommit after Close.
 func (c *ConsumerChain[R]) Close() error {
-	if c == nil || !c.closed.CompareAndSwap(false, true) {
+	if c == nil {
 		return nil
 	}
-	var errs []error
-	for i, ic := range c.interceptors {
-		if err := closeOne(ic); err != nil {
-			e := &Error{Method: "Close", Index: i, Interceptor: c.names[i], Err: err}
-			logFailure(c.logger, e)
-			errs = append(errs, e)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func (c *ConsumerChain[R]) fail(method string, i int, err error) {
-	logFailure(c.logger, &Error{Method: method, Index: i, Interceptor: c.names[i], Err: err})
+	return c.close()
 }

@@ -1,12 +1,7 @@
 package interceptor
 
 import (
-	"errors"
 	"log/slog"
-	"strconv"
-	"sync/atomic"
-
-	"github.com/samsa-go/samsa"
 )
 
 // ProducerChain runs a producer's interceptors in order, isolating each
@@ -14,11 +9,8 @@ import (
 // safe for concurrent use as long as the interceptors are. A nil or zero
 // *ProducerChain has no interceptors: OnSend returns its record unchanged.
 type ProducerChain[R any] struct {
-	interceptors []ProducerInterceptor[R]
-	names        []string
-	logger       *slog.Logger
-	isNil        func(R) bool // nil unless R's values can be nil
-	closed       atomic.Bool
+	chain[ProducerInterceptor[R]]
+	isNil func(R) bool // nil unless R's values can be nil
 }
 
 // NewProducerChain returns a chain that runs interceptors in the order
@@ -27,21 +19,9 @@ type ProducerChain[R any] struct {
 // reported as a *samsa.ConfigError. The chain keeps its own copy of the
 // list.
 func NewProducerChain[R any](logger *slog.Logger, interceptors ...ProducerInterceptor[R]) (*ProducerChain[R], error) {
-	c := &ProducerChain[R]{
-		interceptors: make([]ProducerInterceptor[R], len(interceptors)),
-		names:        make([]string, len(interceptors)),
-		logger:       logger,
-		isNil:        nilChecker[R](),
-	}
-	for i, ic := range interceptors {
-		if isNilValue(ic) {
-			return nil, &samsa.ConfigError{
-				Option: "interceptor.NewProducerChain",
-				Reason: "interceptor " + strconv.Itoa(i) + " is nil",
-			}
-		}
-		c.interceptors[i] = ic
-		c.names[i] = typeName(ic)
+	c := &ProducerChain[R]{isNil: nilChecker[R]()}
+	if err := c.init("interceptor.NewProducerChain", logger, interceptors); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -80,11 +60,7 @@ func (c *ProducerChain[R]) OnSend(rec R) R {
 
 // send makes one OnSend call, turning a panic into a *PanicError.
 func (c *ProducerChain[R]) send(ic ProducerInterceptor[R], rec R) (out R, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = newPanicError(v)
-		}
-	}()
+	defer recoverInto(&err)
 	return ic.OnSend(rec)
 }
 
@@ -101,13 +77,10 @@ func (c *ProducerChain[R]) OnAcknowledgement(md RecordMetadata, err error) {
 	}
 }
 
-// ack makes one OnAcknowledgement call and returns a recovered panic.
-func (c *ProducerChain[R]) ack(ic ProducerInterceptor[R], md RecordMetadata, err error) (p *PanicError) {
-	defer func() {
-		if v := recover(); v != nil {
-			p = newPanicError(v)
-		}
-	}()
+// ack makes one OnAcknowledgement call and returns a recovered panic as a
+// *PanicError.
+func (c *ProducerChain[R]) ack(ic ProducerInterceptor[R], md RecordMetadata, err error) (p error) {
+	defer recoverInto(&p)
 	ic.OnAcknowledgement(md, err)
 	return nil
 }
@@ -117,35 +90,8 @@ func (c *ProducerChain[R]) ack(ic ProducerInterceptor[R], md RecordMetadata, err
 // joined. Only the first call closes; later calls return nil. The chain's
 // owner must not call OnSend or OnAcknowledgement after Close.
 func (c *ProducerChain[R]) Close() error {
-	if c == nil || !c.closed.CompareAndSwap(false, true) {
+	if c == nil {
 		return nil
 	}
-	var errs []error
-	for i, ic := range c.interceptors {
-		if err := closeOne(ic); err != nil {
-			e := &Error{Method: "Close", Index: i, Interceptor: c.names[i], Err: err}
-			logFailure(c.logger, e)
-			errs = append(errs, e)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func (c *ProducerChain[R]) fail(method string, i int, err error) {
-	logFailure(c.logger, &Error{Method: method, Index: i, Interceptor: c.names[i], Err: err})
-}
-
-// closeOne closes v if it implements Closer, turning a panic into a
-// *PanicError.
-func closeOne(v any) (err error) {
-	cl, ok := v.(Closer)
-	if !ok {
-		return nil
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = newPanicError(r)
-		}
-	}()
-	return cl.Close()
+	return c.close()
 }
