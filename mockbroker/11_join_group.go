@@ -6,7 +6,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/kerr"
 )
 
@@ -38,19 +37,9 @@ type joinRequest struct {
 // injected error.
 func handleJoinGroup(rc *reqCtx, req kmsg.Request) (kmsg.Response, error) {
 	r := req.(*kmsg.JoinGroupRequest)
-	if err := rc.lock(); err != nil {
+	out, err := lockedAwait(rc, r, rc.joinGroupLocked)
+	if err != nil {
 		return nil, err
-	}
-	out, wait := rc.joinGroupLocked(r)
-	rc.unlock()
-	if out == nil {
-		select {
-		case out = <-wait:
-		case <-rc.cn.done:
-			return nil, errStaleConn
-		case <-rc.c.done:
-			return nil, samsa.ErrClosed
-		}
 	}
 	resp := r.ResponseKind().(*kmsg.JoinGroupResponse)
 	resp.MemberID = out.memberID

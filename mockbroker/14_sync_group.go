@@ -6,7 +6,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/kerr"
 )
 
@@ -22,19 +21,9 @@ import (
 // one started while the request waited), or an injected error.
 func handleSyncGroup(rc *reqCtx, req kmsg.Request) (kmsg.Response, error) {
 	r := req.(*kmsg.SyncGroupRequest)
-	if err := rc.lock(); err != nil {
+	out, err := lockedAwait(rc, r, rc.syncGroupLocked)
+	if err != nil {
 		return nil, err
-	}
-	out, wait := rc.syncGroupLocked(r)
-	rc.unlock()
-	if out == nil {
-		select {
-		case out = <-wait:
-		case <-rc.cn.done:
-			return nil, errStaleConn
-		case <-rc.c.done:
-			return nil, samsa.ErrClosed
-		}
 	}
 	resp := r.ResponseKind().(*kmsg.SyncGroupResponse)
 	resp.MemberAssignment = []byte{}

@@ -127,6 +127,30 @@ func (rc *reqCtx) lock() error {
 
 func (rc *reqCtx) unlock() { rc.c.mu.Unlock() }
 
+// lockedAwait runs handle(r) under the cluster lock (see [reqCtx.lock])
+// and returns the outcome it gives, or, when it gives none but a channel,
+// waits for the outcome there: a JoinGroup or SyncGroup waiting for the
+// rest of its group. The wait ends with errStaleConn if the connection's
+// broker stops, and with samsa.ErrClosed if the cluster closes.
+func lockedAwait[Req, Out any](rc *reqCtx, r Req, handle func(Req) (*Out, <-chan *Out)) (*Out, error) {
+	if err := rc.lock(); err != nil {
+		return nil, err
+	}
+	out, wait := handle(r)
+	rc.unlock()
+	if out != nil {
+		return out, nil
+	}
+	select {
+	case out = <-wait:
+		return out, nil
+	case <-rc.cn.done:
+		return nil, errStaleConn
+	case <-rc.c.done:
+		return nil, samsa.ErrClosed
+	}
+}
+
 // scopeMode says which scoped faults a lookup matches.
 type scopeMode int8
 
