@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/samsa-go/samsa/internal/records"
 	"github.com/samsa-go/samsa/kerr"
 )
 
@@ -215,14 +214,7 @@ func TestFetchReadCommittedStopsAtOpenTransaction(t *testing.T) {
 	c := NewTest(t, WithTopic("t", 1))
 	tc := dialClient(t, c.Addrs()[0])
 	require.Zero(t, tc.produce("t", 0, batch(t, 1, "plain")).ErrorCode)
-	var b records.Builder
-	b.Reset(nil, 1)
-	b.Append(1, nil, []byte("in txn"), nil)
-	o := records.NewFinishOptions(records.CodecNone, 0)
-	o.ProducerID, o.ProducerEpoch, o.BaseSequence, o.Transactional = 9, 0, 0, true
-	txn, err := b.Finish(o)
-	require.NoError(t, err)
-	require.Zero(t, tc.produce("t", 0, txn).ErrorCode)
+	require.Zero(t, tc.produce("t", 0, txnBatch(t, 9, "in txn")).ErrorCode)
 
 	req := fetchReq(12, "t", 0, 0, 0, 0)
 	req.IsolationLevel = readCommitted

@@ -125,6 +125,23 @@ func idemBatch(t testing.TB, pid int64, epoch int16, seq int32, values ...string
 	return out
 }
 
+// txnBatch encodes values as one batch of transactional producer pid
+// (epoch 0, base sequence 0), every record with timestamp 1: a
+// transaction that stays open until a marker ends it.
+func txnBatch(t testing.TB, pid int64, values ...string) []byte {
+	t.Helper()
+	var b records.Builder
+	b.Reset(nil, 1)
+	for _, v := range values {
+		b.Append(1, nil, []byte(v), nil)
+	}
+	o := records.NewFinishOptions(records.CodecNone, 0)
+	o.ProducerID, o.ProducerEpoch, o.BaseSequence, o.Transactional = pid, 0, 0, true
+	out, err := b.Finish(o)
+	require.NoError(t, err)
+	return out
+}
+
 // produceReq builds a Produce request for one partition.
 func produceReq(version int16, acks int16, topic string, partition int32, records []byte) *kmsg.ProduceRequest {
 	req := kmsg.NewPtrProduceRequest()

@@ -102,14 +102,7 @@ func TestListOffsetsReadCommitted(t *testing.T) {
 	c := NewTest(t, WithTopic("t", 1))
 	tc := dialClient(t, c.Addrs()[0])
 	require.Zero(t, tc.produce("t", 0, batch(t, 1, "a")).ErrorCode)
-	var b records.Builder
-	b.Reset(nil, 1)
-	b.Append(1, nil, []byte("txn"), nil)
-	o := records.NewFinishOptions(records.CodecNone, 0)
-	o.ProducerID, o.ProducerEpoch, o.BaseSequence, o.Transactional = 3, 0, 0, true
-	txn, err := b.Finish(o)
-	require.NoError(t, err)
-	require.Zero(t, tc.produce("t", 0, txn).ErrorCode)
+	require.Zero(t, tc.produce("t", 0, txnBatch(t, 3, "txn")).ErrorCode)
 	req := listOffsetsReq(7, "t", 0, -1)
 	req.IsolationLevel = readCommitted
 	assert.Equal(t, int64(1), tc.do(req).(*kmsg.ListOffsetsResponse).Topics[0].Partitions[0].Offset)
