@@ -69,12 +69,9 @@ func (a *Accumulator) unqueue(b *Batch) {
 	pq.mu.Unlock()
 }
 
-// release gives a completed batch's memory back and lets flushes waiting
-// on it go on.
-func (a *Accumulator) release(b *Batch) {
-	if b.uncompressed == 0 {
-		b.uncompressed = b.builder.Len()
-	}
+// freeBuffers gives b's completion slice back to its pool and its memory
+// back to the BufferPool, and drops its encoded form.
+func (a *Accumulator) freeBuffers(b *Batch) {
 	b.putRecs()
 	b.builder = records.Builder{}
 	b.finished = nil
@@ -82,6 +79,15 @@ func (a *Accumulator) release(b *Batch) {
 		a.pool.Deallocate(b.mem)
 		b.mem = nil
 	}
+}
+
+// release gives a completed batch's memory back and lets flushes waiting
+// on it go on.
+func (a *Accumulator) release(b *Batch) {
+	if b.uncompressed == 0 {
+		b.uncompressed = b.builder.Len()
+	}
+	a.freeBuffers(b)
 	a.incMu.Lock()
 	a.unlink(b)
 	if a.flushWake != nil {

@@ -138,15 +138,7 @@ func (a *Accumulator) SplitAndReenqueue(b *Batch) (int, error) {
 	a.unlink(b)
 	a.incMu.Unlock()
 	// The completions moved to the new batches; give back the rest.
-	clear(b.recs)
-	b.recs = b.recs[:0]
-	b.putRecs()
-	b.builder = records.Builder{}
-	b.finished = nil
-	if b.mem != nil {
-		a.pool.Deallocate(b.mem)
-		b.mem = nil
-	}
+	a.freeBuffers(b)
 	a.stats.batchesSplit.Add(1)
 	return len(parts), nil
 }
