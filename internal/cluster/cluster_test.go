@@ -107,9 +107,7 @@ func TestClose(t *testing.T) {
 	require.NoError(t, err)
 
 	// A refresh that is stuck at the broker when Close comes.
-	f.mu.Lock()
-	f.gate = make(chan struct{})
-	f.mu.Unlock()
+	f.holdMetadata()
 	refreshErr := make(chan error, 1)
 	go func() {
 		_, err := c.Refresh(context.Background(), "orders")

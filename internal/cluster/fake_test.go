@@ -69,6 +69,16 @@ func (f *fakeCluster) setTopic(name string, id byte, parts ...fakePart) {
 	f.topics[name] = &fakeTopic{id: [16]byte{id}, parts: parts}
 }
 
+// holdMetadata makes every Metadata request from now on wait for a token
+// on the returned channel (or for it to be closed) before it is answered.
+func (f *fakeCluster) holdMetadata() chan struct{} {
+	gate := make(chan struct{})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gate = gate
+	return gate
+}
+
 func (f *fakeCluster) metadataRequests() []metaReq {
 	f.mu.Lock()
 	defer f.mu.Unlock()

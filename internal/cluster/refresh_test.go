@@ -18,10 +18,7 @@ func TestRefreshCoalesces(t *testing.T) {
 	c := newCluster(t, []string{f.seed(0)}, Options{})
 	before := f.metadataCount()
 
-	gate := make(chan struct{})
-	f.mu.Lock()
-	f.gate = gate
-	f.mu.Unlock()
+	gate := f.holdMetadata()
 
 	const callers = 100
 	snaps := make(chan *Snapshot, callers)
@@ -61,10 +58,7 @@ func TestRefreshNotCoveredWaitsForNext(t *testing.T) {
 	c := newCluster(t, []string{f.seed(0)}, Options{})
 	before := f.metadataCount()
 
-	gate := make(chan struct{})
-	f.mu.Lock()
-	f.gate = gate
-	f.mu.Unlock()
+	gate := f.holdMetadata()
 
 	resA := make(chan *Snapshot, 1)
 	go func() {
