@@ -34,6 +34,12 @@ type saramaPartitioner struct {
 	cur *sarama.ProducerMessage
 	err error
 	all []int32 // scratch: 0..n-1
+
+	// The partitioner of the topic asked last, so that a run of messages
+	// to one topic skips the map and the interface checks.
+	lastTopic string
+	last      sarama.Partitioner
+	lastDyn   sarama.DynamicConsistencyPartitioner // last's, if it is one
 }
 
 func newSaramaPartitioner(ctor sarama.PartitionerConstructor) *saramaPartitioner {
@@ -47,14 +53,20 @@ func (a *saramaPartitioner) Partition(topic string, _, _ []byte, p partitioner.P
 		a.err = sarama.ErrInvalidPartition
 		return partitioner.NoPartition
 	}
-	sp := a.byTopic[topic]
-	if sp == nil {
-		sp = a.ctor(topic)
-		a.byTopic[topic] = sp
+	if a.last == nil || topic != a.lastTopic {
+		sp := a.byTopic[topic]
+		if sp == nil {
+			sp = a.ctor(topic)
+			a.byTopic[topic] = sp
+		}
+		a.lastTopic, a.last = topic, sp
+		a.lastDyn, _ = sp.(sarama.DynamicConsistencyPartitioner)
 	}
+	// Asked for every message, as sarama does.
+	sp := a.last
 	var consistent bool
-	if dp, ok := sp.(sarama.DynamicConsistencyPartitioner); ok {
-		consistent = dp.MessageRequiresConsistency(msg)
+	if a.lastDyn != nil {
+		consistent = a.lastDyn.MessageRequiresConsistency(msg)
 	} else {
 		consistent = sp.RequiresConsistency()
 	}

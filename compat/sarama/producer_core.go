@@ -31,17 +31,32 @@ type producerCore struct {
 	stop context.CancelFunc
 
 	tickets ticketPool
+	clock   createClock // create times of messages without a Timestamp
 }
 
 // ticket carries one message from send to samsa's callback. Its callback
 // is bound once, when the ticket is made, so that sending allocates no
 // closure per message; tickets are recycled once the callback ran.
+//
+// A ticket is written on the dispatching goroutine and read on samsa's
+// sender, usually on another core: it fills one cache line of its own, so
+// that the tickets being filled and those being completed at the same
+// time never share a line.
 type ticket struct {
 	c         *producerCore
 	msg       *sarama.ProducerMessage
 	createdMs int64
 	done      func(*sarama.ProducerMessage, error)
 	cb        producer.Callback
+	_         [24]byte // to 64 bytes
+}
+
+// ticketRef is a free ticket with its callback beside it, so that send
+// hands samsa the callback without reading the ticket's cache line, which
+// it only writes.
+type ticketRef struct {
+	t  *ticket
+	cb producer.Callback
 }
 
 func (t *ticket) complete(md producer.RecordMetadata, err error) {
@@ -67,11 +82,11 @@ func (t *ticket) complete(md producer.RecordMetadata, err error) {
 // them to the shared list a few hundred at a time, and the dispatching
 // side takes the whole shared list when its own runs out.
 type ticketPool struct {
-	local []*ticket // dispatching side, under producerCore.mu
-	freed []*ticket // completing side
+	local []ticketRef // dispatching side, under producerCore.mu
+	freed []ticketRef // completing side
 
 	mu     sync.Mutex
-	shared []*ticket
+	shared []ticketRef
 }
 
 const (
@@ -80,32 +95,32 @@ const (
 )
 
 // get returns a ticket for c; called under c.mu.
-func (tp *ticketPool) get(c *producerCore) *ticket {
+func (tp *ticketPool) get(c *producerCore) ticketRef {
 	if len(tp.local) == 0 {
 		tp.mu.Lock()
 		tp.local, tp.shared = tp.shared, tp.local[:0]
 		tp.mu.Unlock()
 	}
 	if n := len(tp.local); n > 0 {
-		t := tp.local[n-1]
+		r := tp.local[n-1]
 		tp.local = tp.local[:n-1]
-		return t
+		return r
 	}
 	t := &ticket{c: c}
 	t.cb = t.complete
-	return t
+	return ticketRef{t: t, cb: t.cb}
 }
 
 // unused takes back a ticket that send did not hand to samsa; called under
 // c.mu.
-func (tp *ticketPool) unused(t *ticket) {
-	t.msg, t.done = nil, nil
-	tp.local = append(tp.local, t)
+func (tp *ticketPool) unused(r ticketRef) {
+	r.t.msg, r.t.done = nil, nil
+	tp.local = append(tp.local, r)
 }
 
 // completed takes back a ticket whose callback ran.
 func (tp *ticketPool) completed(t *ticket) {
-	tp.freed = append(tp.freed, t)
+	tp.freed = append(tp.freed, ticketRef{t: t, cb: t.cb})
 	if len(tp.freed) < ticketHandOver {
 		return
 	}
@@ -203,18 +218,22 @@ func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama
 	// An explicit create time makes a broker's log append time tell
 	// itself apart in the acknowledgement (sarama updates Timestamp only
 	// then).
-	created := msg.Timestamp
-	if created.IsZero() {
-		created = time.Now()
+	var createdMs int64
+	if msg.Timestamp.IsZero() {
+		createdMs = c.clock.nowMillis()
+		rec.Timestamp = time.UnixMilli(createdMs)
+	} else {
+		rec.Timestamp = msg.Timestamp
+		createdMs = msg.Timestamp.UnixMilli()
 	}
-	rec.Timestamp = created
 
-	t := c.tickets.get(c)
-	t.msg, t.createdMs, t.done = msg, created.UnixMilli(), done
+	tr := c.tickets.get(c)
+	t := tr.t
+	t.msg, t.createdMs, t.done = msg, createdMs, done
 	part := c.set.part
 	for {
 		part.cur, part.err = msg, nil
-		err = c.p.Send(c.life, rec, t.cb)
+		err = c.p.Send(c.life, rec, tr.cb)
 		perr := part.err
 		part.cur, part.err = nil, nil
 		switch {
@@ -225,7 +244,7 @@ func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama
 			// Send gives up after its max block time. Wait on.
 			continue
 		}
-		c.tickets.unused(t)
+		c.tickets.unused(tr)
 		if perr != nil {
 			return perr // the sarama partitioner's own error
 		}
