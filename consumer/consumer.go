@@ -35,8 +35,6 @@ import (
 // them.
 type Consumer[K, V any] struct {
 	c     *client
-	keyDe serde.Deserializer[K]
-	valDe serde.Deserializer[V]
 	chain *interceptor.ConsumerChain[Record[K, V]]
 }
 
@@ -106,6 +104,7 @@ func New[K, V any](keyDeserializer serde.Deserializer[K], valueDeserializer serd
 		closing:  make(chan struct{}),
 		closed:   make(chan struct{}),
 		parts:    make(map[samsa.TopicPartition]*partState),
+		conv:     newConverter(keyDeserializer, valueDeserializer),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.closingCtx, c.closingCancel = context.WithCancel(context.Background())
@@ -117,7 +116,7 @@ func New[K, V any](keyDeserializer serde.Deserializer[K], valueDeserializer serd
 		c.goRun(c.commits.loop)
 		c.goRun(c.group.heartbeatLoop)
 	}
-	return &Consumer[K, V]{c: c, keyDe: keyDeserializer, valDe: valueDeserializer, chain: chain}, nil
+	return &Consumer[K, V]{c: c, chain: chain}, nil
 }
 
 // Subscribe makes the consumer a member of its group, reading the

@@ -6,6 +6,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/internal/records"
 )
 
@@ -48,12 +49,30 @@ func abortedFrom(in []kmsg.FetchResponseTopicPartitionAbortedTransaction) []abor
 	return out
 }
 
+// recordSlab is the records decoded from one fetched partition, already of
+// the consumer's record type (a slab[K, V]); the fetcher and the buffer,
+// which do not know K and V, see them through this interface.
+type recordSlab interface {
+	// Len returns the number of records.
+	Len() int
+	// Position returns the offset and the leader epoch of record i.
+	Position(i int) (offset int64, leaderEpoch int32)
+}
+
+// partDecoder decodes the record batches of fetched partitions into the
+// consumer's records; the Consumer[K, V] provides one (a *converter[K, V]).
+// Safe for concurrent use: every broker's fetch goroutine calls it.
+type partDecoder interface {
+	decodePart(dec *records.Decoder, tp samsa.TopicPartition, in decodeInput) decoded
+}
+
 // decoded is the outcome of decoding one fetched partition.
 type decoded struct {
-	// recs are the records to return, in offset order; they alias the
-	// fetched bytes (or, for compressed batches, the decompressed ones).
-	recs    []records.Record
-	batches []batchMeta
+	// recs are the records to return, in offset order, nil if none. Their
+	// bytes alias the fetched data (or, for compressed batches, the
+	// decompressed records).
+	recs recordSlab
+	n    int // recs.Len()
 	// nextOffset is where the next fetch starts: after the last batch
 	// examined, including skipped control batches and aborted
 	// transactions.
@@ -63,8 +82,24 @@ type decoded struct {
 	err error
 }
 
-// decodePartition decodes the record batches of one fetched partition into
-// one slab of records, without copying record bytes.
+// recordSink collects the records of a partition's batches as
+// decodePartition walks them.
+type recordSink interface {
+	// reserve makes room for n more records.
+	reserve(n int)
+	// appendBatch decodes the records of a batch whose offsets lie in
+	// [from, below) — below < 0: no upper bound — and appends them in
+	// order, skipping any not above the last one appended. It returns how
+	// many it appended, the offset after the last of them (from if none)
+	// and whether it stopped at below. On a malformed record it removes
+	// what it appended of the batch and returns the error.
+	appendBatch(dec *records.Decoder, hdr *records.BatchHeader, batch []byte, from, below int64) (n int, next int64, stopped bool, err error)
+}
+
+// decodePartition walks the record batches of one fetched partition and
+// hands the records to return to sink, which decodes them without copying
+// record bytes. It returns where the next fetch starts and a corrupt batch
+// met after the records handed over, if any.
 //
 // Under read_committed it follows the Java client: a transactional batch of
 // a producer whose transaction the response lists as aborted (at or before
@@ -72,8 +107,8 @@ type decoded struct {
 // batches never surface; nothing at or beyond the last stable offset is
 // returned. A trailing partial batch is dropped, to be fetched whole next
 // time.
-func decodePartition(dec *records.Decoder, in decodeInput) decoded {
-	out := decoded{nextOffset: in.fetchOffset}
+func decodePartition(dec *records.Decoder, in decodeInput, sink recordSink) (nextOffset int64, err error) {
+	nextOffset = in.fetchOffset
 	type found struct {
 		hdr   records.BatchHeader
 		batch []byte
@@ -81,11 +116,12 @@ func decodePartition(dec *records.Decoder, in decodeInput) decoded {
 	// Split the batches first, to size the record slab once.
 	var batches []found
 	total := 0
+	var splitErr error
 	for data := in.data; len(data) > 0; {
 		hdr, batch, rest, err := records.ReadBatch(data)
 		if err != nil {
 			if !errors.Is(err, records.ErrPartial) {
-				out.err = err
+				splitErr = err
 			}
 			break
 		}
@@ -96,22 +132,26 @@ func decodePartition(dec *records.Decoder, in decodeInput) decoded {
 	if total > 0 {
 		// A record takes at least 7 bytes uncompressed; a hostile header
 		// cannot make the slab larger than the data allows.
-		out.recs = make([]records.Record, 0, min(total, len(in.data)/7+1))
+		sink.reserve(min(total, len(in.data)/7+1))
 	}
 	var abortedPIDs map[int64]struct{}
 	aborted := in.aborted
+	below := int64(-1)
+	if in.readCommitted && in.lastStable >= 0 {
+		below = in.lastStable
+	}
 	// minNext is the lowest offset a record may have to be returned: past
 	// the fetch offset and every record returned, so that positions only
 	// move forward whatever a broker sends.
 	minNext := in.fetchOffset
 	for i := range batches {
 		hdr, batch := &batches[i].hdr, batches[i].batch
-		minNext = max(minNext, out.nextOffset)
+		minNext = max(minNext, nextOffset)
 		if hdr.NextOffset() <= minNext {
 			continue // wholly before the position (a broker may start earlier)
 		}
-		if in.readCommitted && in.lastStable >= 0 && hdr.BaseOffset >= in.lastStable {
-			break // not stable yet
+		if below >= 0 && hdr.BaseOffset >= below {
+			return nextOffset, nil // not stable yet
 		}
 		if in.readCommitted && hdr.ProducerID >= 0 {
 			// Transactions that began at or before this batch's end are
@@ -128,56 +168,28 @@ func decodePartition(dec *records.Decoder, in decodeInput) decoded {
 					delete(abortedPIDs, hdr.ProducerID)
 				}
 			} else if _, ok := abortedPIDs[hdr.ProducerID]; ok && hdr.IsTransactional() {
-				out.nextOffset = max(out.nextOffset, hdr.NextOffset())
+				nextOffset = max(nextOffset, hdr.NextOffset())
 				continue
 			}
 		}
 		if hdr.IsControl() {
-			out.nextOffset = max(out.nextOffset, hdr.NextOffset())
+			nextOffset = max(nextOffset, hdr.NextOffset())
 			continue
 		}
-		start := len(out.recs)
-		recs, err := dec.Records(*hdr, batch, out.recs)
+		_, next, stopped, err := sink.appendBatch(dec, hdr, batch, minNext, below)
 		if err != nil {
-			out.err = err
-			out.nextOffset = max(out.nextOffset, hdr.BaseOffset)
-			break
+			return max(nextOffset, hdr.BaseOffset), err
 		}
-		// Keep records from minNext on, in increasing order, and under
-		// read_committed below the last stable offset.
-		added := recs[start:]
-		kept := 0
-		truncated := false
-		for _, r := range added {
-			if r.Offset < minNext {
-				continue
-			}
-			if in.readCommitted && in.lastStable >= 0 && r.Offset >= in.lastStable {
-				truncated = true
-				break
-			}
-			added[kept] = r
-			kept++
-			minNext = r.Offset + 1
+		minNext = next
+		if stopped {
+			return max(nextOffset, minNext), nil
 		}
-		clear(added[kept:])
-		recs = recs[:start+kept]
-		out.recs = recs
-		if kept > 0 {
-			out.batches = append(out.batches, batchMeta{
-				end: len(recs), epoch: hdr.PartitionLeaderEpoch, logAppend: hdr.LogAppendTime(),
-			})
-		}
-		if truncated {
-			out.nextOffset = max(out.nextOffset, minNext)
-			break
-		}
-		out.nextOffset = max(out.nextOffset, hdr.NextOffset())
+		nextOffset = max(nextOffset, hdr.NextOffset())
 	}
-	if len(out.recs) == 0 {
-		out.recs = nil
+	if splitErr != nil {
+		return nextOffset, splitErr
 	}
-	return out
+	return nextOffset, nil
 }
 
 // isAbortMarker reports whether a control batch holds an ABORT marker. A

@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/internal/records"
+	"github.com/samsa-go/samsa/serde"
 )
 
 // logBuilder lays out a partition log of hand-built batches, as a broker
@@ -73,12 +75,26 @@ func txnLog(t testing.TB, codec records.Codec) *logBuilder {
 		batch(-1, codec, "c")
 }
 
-func recValues(recs []records.Record) []string {
+func recValues(recs []Record[[]byte, []byte]) []string {
 	out := make([]string, len(recs))
 	for i, r := range recs {
 		out[i] = string(r.Value)
 	}
 	return out
+}
+
+// decodeBytes decodes a fetched partition as a Consumer[[]byte, []byte]
+// does and returns its records with the outcome.
+func decodeBytes(dec *records.Decoder, in decodeInput) ([]Record[[]byte, []byte], decoded) {
+	d := newConverter(serde.Bytes(), serde.Bytes()).decodePart(dec, samsa.TopicPartition{Topic: "t", Partition: 3}, in)
+	if d.recs == nil {
+		return nil, d
+	}
+	recs := d.recs.(slab[[]byte, []byte])
+	if len(recs) != d.n {
+		panic("decoded count differs from the slab")
+	}
+	return recs, d
 }
 
 func TestDecodePartition(t *testing.T) {
@@ -110,20 +126,22 @@ func TestDecodePartition(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("%s/%s", codec, tt.name), func(t *testing.T) {
 				var dec records.Decoder
-				got := decodePartition(&dec, tt.in)
+				recs, got := decodeBytes(&dec, tt.in)
 				require.NoError(t, got.err)
-				assert.Equal(t, tt.want, nilIfEmpty(recValues(got.recs)))
+				assert.Equal(t, tt.want, nilIfEmpty(recValues(recs)))
 				assert.Equal(t, tt.next, got.nextOffset)
-				// Batch metadata covers every record, with the batch's epoch.
-				if len(got.recs) > 0 {
-					require.NotEmpty(t, got.batches)
-					assert.Equal(t, len(got.recs), got.batches[len(got.batches)-1].end)
-					for _, b := range got.batches {
-						assert.Equal(t, int32(7), b.epoch)
+				for i, r := range recs {
+					// Every record carries its batch's epoch and its
+					// partition, and positions report them.
+					assert.Equal(t, int32(7), r.LeaderEpoch)
+					assert.Equal(t, samsa.TopicPartition{Topic: "t", Partition: 3}, r.TopicPartition())
+					off, epoch := got.recs.Position(i)
+					assert.Equal(t, r.Offset, off)
+					assert.Equal(t, int32(7), epoch)
+					assert.NoError(t, r.Err)
+					if i > 0 {
+						assert.Less(t, recs[i-1].Offset, r.Offset)
 					}
-				}
-				for i := 1; i < len(got.recs); i++ {
-					assert.Less(t, got.recs[i-1].Offset, got.recs[i].Offset)
 				}
 			})
 		}
@@ -142,10 +160,10 @@ func TestDecodePartitionCorruptBatch(t *testing.T) {
 	data := append([]byte(nil), l.data...)
 	data[l.starts[4]+records.HeaderSize+2] ^= 0xff // inside the records, under the CRC
 	var dec records.Decoder
-	got := decodePartition(&dec, decodeInput{data: data, lastStable: -1})
+	recs, got := decodeBytes(&dec, decodeInput{data: data, lastStable: -1})
 	require.Error(t, got.err)
 	assert.ErrorIs(t, got.err, samsa.ErrCorruptBatch)
-	assert.Equal(t, []string{"a", "b", "t10-0", "t10-1"}, recValues(got.recs))
+	assert.Equal(t, []string{"a", "b", "t10-0", "t10-1"}, recValues(recs))
 	assert.Equal(t, int64(4), got.nextOffset, "the next fetch starts at the corrupt batch")
 }
 
@@ -168,22 +186,118 @@ func FuzzDecodePartition(f *testing.F) {
 		dec.MaxDecompressedSize = 1 << 20
 		in := decodeInput{data: data, fetchOffset: fetchOffset, readCommitted: committed, lastStable: lso,
 			aborted: []abortedTxn{{producerID: 10, firstOffset: 2}}}
-		got := decodePartition(&dec, in)
+		recs, got := decodeBytes(&dec, in)
 		assert.GreaterOrEqual(t, got.nextOffset, fetchOffset)
-		end := 0
-		for _, b := range got.batches {
-			assert.Greater(t, b.end, end)
-			end = b.end
-		}
-		assert.Equal(t, len(got.recs), end)
-		for i, r := range got.recs {
+		for i, r := range recs {
 			assert.GreaterOrEqual(t, r.Offset, fetchOffset)
 			if i > 0 {
-				assert.Greater(t, r.Offset, got.recs[i-1].Offset)
+				assert.Greater(t, r.Offset, recs[i-1].Offset)
 			}
 			if committed && lso >= 0 {
 				assert.Less(t, r.Offset, lso)
 			}
 		}
 	})
+}
+
+// oneBatch returns the bytes of one batch at base offset 40 holding the
+// given values, each with one header h=<value>.
+func oneBatch(t *testing.T, values ...string) []byte {
+	var b records.Builder
+	ts := time.Now().UnixMilli()
+	b.Reset(nil, ts)
+	for _, v := range values {
+		b.Append(ts, []byte("k-"+v), []byte(v), []samsa.Header{{Key: "h", Value: []byte(v)}})
+	}
+	batch, err := b.Finish(records.NewFinishOptions(records.CodecNone, 0))
+	require.NoError(t, err)
+	records.SetBaseOffset(batch, 40)
+	return batch
+}
+
+func TestConverterDeserializers(t *testing.T) {
+	data := oneBatch(t, "1", "x", "3")
+	atoi := serde.DeserializerFunc[int](func(_ string, _ []samsa.Header, b []byte) (int, error) {
+		return strconv.Atoi(string(b))
+	})
+	panicky := serde.DeserializerFunc[string](func(_ string, _ []samsa.Header, b []byte) (string, error) {
+		if string(b) == "k-x" {
+			panic("bad key")
+		}
+		return string(b), nil
+	})
+	tp := samsa.TopicPartition{Topic: "t", Partition: 1}
+	in := decodeInput{data: data, fetchOffset: 40, lastStable: -1}
+	var dec records.Decoder
+
+	t.Run("a failing value is the record's error", func(t *testing.T) {
+		d := newConverter[string, int](serde.String(), atoi).decodePart(&dec, tp, in)
+		require.NoError(t, d.err)
+		recs := d.recs.(slab[string, int])
+		require.Len(t, recs, 3)
+		assert.Equal(t, []int{1, 0, 3}, []int{recs[0].Value, recs[1].Value, recs[2].Value})
+		assert.Equal(t, "k-x", recs[1].Key, "the key still deserialized")
+		var re *RecordError
+		require.ErrorAs(t, recs[1].Err, &re)
+		assert.Equal(t, RecordError{TopicPartition: tp, Offset: 41, Key: []byte("k-x"), Value: []byte("x"), Err: re.Err}, *re)
+		assert.Equal(t, serde.FieldValue, re.Err.Field)
+		assert.ErrorIs(t, re, strconv.ErrSyntax)
+		assert.NoError(t, recs[0].Err)
+		assert.NoError(t, recs[2].Err)
+	})
+	t.Run("a panicking key deserializer fails the record, and the key wins", func(t *testing.T) {
+		d := newConverter[string, int](panicky, atoi).decodePart(&dec, tp, in)
+		recs := d.recs.(slab[string, int])
+		require.Len(t, recs, 3)
+		var se *serde.Error
+		require.ErrorAs(t, recs[1].Err, &se)
+		assert.Equal(t, serde.FieldKey, se.Field)
+		assert.Equal(t, serde.OpDeserialize, se.Op)
+		assert.Contains(t, se.Error(), "bad key")
+		assert.Equal(t, "", recs[1].Key)
+		assert.Equal(t, "k-3", recs[2].Key)
+	})
+	t.Run("headers, timestamps and positions", func(t *testing.T) {
+		d := newConverter(serde.Bytes(), serde.String()).decodePart(&dec, tp, in)
+		recs := d.recs.(slab[[]byte, string])
+		require.Len(t, recs, 3)
+		for i, r := range recs {
+			assert.Equal(t, int64(40+i), r.Offset)
+			assert.Equal(t, []samsa.Header{{Key: "h", Value: []byte(r.Value)}}, r.Headers)
+			assert.Equal(t, "k-"+r.Value, string(r.Key))
+			assert.Equal(t, CreateTime, r.TimestampType)
+			assert.False(t, r.Timestamp.IsZero())
+			assert.Equal(t, int32(-1), r.LeaderEpoch)
+			assert.Len(t, r.Headers, cap(r.Headers), "headers cannot be appended into a neighbour's")
+		}
+		off, epoch := d.recs.Position(2)
+		assert.Equal(t, int64(42), off)
+		assert.Equal(t, int32(-1), epoch)
+	})
+}
+
+func TestGather(t *testing.T) {
+	recs := make(slab[[]byte, []byte], 10)
+	for i := range recs {
+		recs[i].Offset = int64(i)
+	}
+	other := make(slab[[]byte, []byte], 3)
+	for i := range other {
+		other[i].Offset = int64(100 + i)
+	}
+	c := &Consumer[[]byte, []byte]{}
+
+	one := c.gather([]span{{recs: recs, from: 2, to: 6}})
+	require.Len(t, one, 4)
+	assert.Equal(t, 4, cap(one), "capacity capped: appending copies")
+	assert.Same(t, &recs[2], &one[0], "one partition: no copy")
+	one = append(one, Record[[]byte, []byte]{Offset: -1})
+	assert.Equal(t, int64(6), recs[6].Offset, "the slab is untouched by an append")
+
+	two := c.gather([]span{{recs: recs, from: 8, to: 10}, {recs: other, from: 0, to: 3}})
+	var offs []int64
+	for _, r := range two {
+		offs = append(offs, r.Offset)
+	}
+	assert.Equal(t, []int64{8, 9, 100, 101, 102}, offs)
 }

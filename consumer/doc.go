@@ -13,10 +13,11 @@
 //	  ├─► auto commit, async commit callbacks
 //	  └─► buffer ◄── fetcher: one Fetch per broker for all its partitions, in
 //	                 an incremental fetch session (KIP-227), decoded off the
-//	                 polling goroutine without copying record bytes (CRC,
-//	                 decompression, aborted transactions and control batches
-//	                 skipped under read_committed)
-//	       → deserializers (serde) → interceptors.OnConsume → []Record[K, V]
+//	                 polling goroutine straight into Record[K, V] slabs
+//	                 without copying record bytes (CRC, decompression,
+//	                 deserializers (serde); aborted transactions and control
+//	                 batches skipped under read_committed)
+//	       → interceptors.OnConsume → []Record[K, V] (slices of the slabs)
 //
 // A Consumer either subscribes (Subscribe, SubscribeRegex), and its group
 // decides which partitions it reads, or is assigned partitions (Assign).

@@ -69,19 +69,11 @@ type plannedPart struct {
 type fetchedPart struct {
 	ps          *partState
 	incarnation uint64
-	recs        []records.Record
-	batches     []batchMeta // per batch, the end index of its records in recs
-	next        int         // the next record to return
-	batch       int         // the batch of recs[next]
-	nextOffset  int64       // where to fetch from once every record was returned
-	bytes       int64       // accounted against the buffered bytes bound
-}
-
-// batchMeta is what records of one batch share.
-type batchMeta struct {
-	end       int // index in recs after the batch's last record
-	epoch     int32
-	logAppend bool
+	recs        recordSlab
+	n           int   // recs.Len()
+	next        int   // the next record to return
+	nextOffset  int64 // where to fetch from once every record was returned
+	bytes       int64 // accounted against the buffered bytes bound
 }
 
 func newFetcher(c *client) *fetcher {
@@ -411,7 +403,7 @@ func (s *source) decodeResponse(plan *fetchPlan, resp *kmsg.FetchResponse, resul
 				in.lastStable = rp.LastStableOffset
 				in.aborted = abortedFrom(rp.AbortedTransactions)
 			}
-			res.dec = decodePartition(&s.dec, in)
+			res.dec = c.conv.decodePart(&s.dec, plan.parts[i].ps.tp, in)
 		}
 	}
 	return nil
@@ -477,7 +469,7 @@ func (s *source) applyLocked(pp *plannedPart, res *partResult, reqErr error, now
 		ps.fetchErr = &FetchError{TopicPartition: ps.tp, Offset: d.nextOffset, Err: d.err}
 		backoff()
 	}
-	if len(d.recs) == 0 {
+	if d.n == 0 {
 		// Nothing to return: skip what was examined (control batches,
 		// aborted transactions) and fetch on.
 		if d.nextOffset > ps.position {
@@ -486,7 +478,7 @@ func (s *source) applyLocked(pp *plannedPart, res *partResult, reqErr error, now
 		return ps.fetchErr != nil
 	}
 	fp := &fetchedPart{
-		ps: ps, incarnation: ps.incarnation, recs: d.recs, batches: d.batches,
+		ps: ps, incarnation: ps.incarnation, recs: d.recs, n: d.n,
 		nextOffset: d.nextOffset, bytes: res.bytes,
 	}
 	ps.buffered = fp

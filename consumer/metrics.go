@@ -93,7 +93,7 @@ func (m *consumerMetrics) fetched(broker int32, took time.Duration, results []pa
 	var size int64
 	for i := range results {
 		size += results[i].bytes
-		if n := len(results[i].dec.recs); n > 0 {
+		if n := results[i].dec.n; n > 0 {
 			m.batchSize.Update(int64(n))
 		}
 	}

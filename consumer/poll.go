@@ -7,26 +7,20 @@ import (
 	"time"
 
 	"github.com/samsa-go/samsa"
-	"github.com/samsa-go/samsa/internal/records"
-	"github.com/samsa-go/samsa/serde"
 )
 
-// span is a run of records collected from one fetched part, before
-// deserialization: recs is a subslice of the part's records (nothing is
-// copied), starting at index start of the part, and batches are the part's
-// batch boundaries.
+// span is a run of records of one fetched part that one poll returns:
+// recs[from:to] of the part's records (nothing is copied).
 type span struct {
-	tp      samsa.TopicPartition
-	recs    []records.Record
-	start   int
-	batches []batchMeta
+	recs     recordSlab
+	from, to int
 }
 
 // spansLen returns the number of records in spans.
 func spansLen(spans []span) int {
 	n := 0
 	for i := range spans {
-		n += len(spans[i].recs)
+		n += spans[i].to - spans[i].from
 	}
 	return n
 }
@@ -52,14 +46,22 @@ func spansLen(spans []span) int {
 // auto commit or CommitSync(ctx, nil) commits past them. The records' key,
 // value and header bytes are not copied from the fetched data: deserializers
 // that alias their input (serde.Bytes) return slices of it, which stay valid
-// (they are never reused) but must not be modified.
+// (they are never reused) but must not be modified. The returned slice is
+// the caller's: no later Poll returns or changes its records (it may share
+// its backing array with records of later polls, beyond its capacity).
+//
+// Keys and values are deserialized when a fetch arrives, on the fetch
+// goroutine of its broker, so deserializers run concurrently (as
+// serde.Deserializer permits) and may run for records that a Seek or a
+// revocation then discards. A deserializer that panics is treated like
+// one that failed: the record is returned with Err set.
 //
 // Poll is meant for one goroutine; concurrent calls are serialized. Call
 // it at least every max poll interval while in a group, or the consumer
 // leaves the group.
 func (c *Consumer[K, V]) Poll(ctx context.Context) ([]Record[K, V], error) {
 	var out []Record[K, V]
-	err := c.c.poll(ctx, func(spans []span) { out = c.convert(spans) })
+	err := c.c.poll(ctx, func(spans []span) { out = c.gather(spans) })
 	if err != nil || len(out) == 0 {
 		return nil, err
 	}
@@ -68,63 +70,6 @@ func (c *Consumer[K, V]) Poll(ctx context.Context) ([]Record[K, V], error) {
 		out = c.chain.OnConsume(out)
 	}
 	return out, nil
-}
-
-// convert deserializes collected records into Records; one slab holds the
-// headers of all of them.
-func (c *Consumer[K, V]) convert(spans []span) []Record[K, V] {
-	out := make([]Record[K, V], spansLen(spans))
-	nh := 0
-	for i := range spans {
-		for j := range spans[i].recs {
-			nh += len(spans[i].recs[j].Headers)
-		}
-	}
-	var hslab []samsa.Header
-	if nh > 0 {
-		hslab = make([]samsa.Header, nh)
-	}
-	o := out
-	for i := range spans {
-		sp := &spans[i]
-		b := 0
-		for j := range sp.recs {
-			r := &sp.recs[j]
-			for sp.start+j >= sp.batches[b].end {
-				b++
-			}
-			meta := &sp.batches[b]
-			rec := &o[0]
-			o = o[1:]
-			rec.Topic, rec.Partition = sp.tp.Topic, sp.tp.Partition
-			rec.Offset = r.Offset
-			rec.Timestamp = time.UnixMilli(r.Timestamp)
-			if meta.logAppend {
-				rec.TimestampType = LogAppendTime
-			}
-			rec.LeaderEpoch = meta.epoch
-			if n := len(r.Headers); n > 0 {
-				hs := hslab[:n:n]
-				hslab = hslab[n:]
-				for k, h := range r.Headers {
-					hs[k] = samsa.Header{Key: string(h.Key), Value: h.Value}
-				}
-				rec.Headers = hs
-			}
-			var kErr, vErr error
-			rec.Key, kErr = serde.Deserialize(c.keyDe, serde.FieldKey, rec.Topic, rec.Headers, r.Key)
-			rec.Value, vErr = serde.Deserialize(c.valDe, serde.FieldValue, rec.Topic, rec.Headers, r.Value)
-			if kErr != nil || vErr != nil {
-				// The key's failure is reported if both failed.
-				var se *serde.Error
-				if !errors.As(kErr, &se) {
-					errors.As(vErr, &se)
-				}
-				rec.Err = &RecordError{TopicPartition: sp.tp, Offset: r.Offset, Key: r.Key, Value: r.Value, Err: se}
-			}
-		}
-	}
-	return out
 }
 
 // poll runs the poll loop and hands the collected records to deliver,
@@ -297,18 +242,15 @@ func (c *client) collect() []span {
 		if ps.paused || ps.pendingRevoke {
 			continue
 		}
-		n := min(left, len(fp.recs)-fp.next)
+		n := min(left, fp.n-fp.next)
 		if n > 0 {
-			out = append(out, span{tp: ps.tp, recs: fp.recs[fp.next : fp.next+n], start: fp.next, batches: fp.batches})
+			out = append(out, span{recs: fp.recs, from: fp.next, to: fp.next + n})
 			fp.next += n
 			left -= n
-			for fp.next-1 >= fp.batches[fp.batch].end {
-				fp.batch++
-			}
-			ps.position = fp.recs[fp.next-1].Offset + 1
-			ps.epoch = fp.batches[fp.batch].epoch
+			off, epoch := fp.recs.Position(fp.next - 1)
+			ps.position, ps.epoch = off+1, epoch
 		}
-		if fp.next == len(fp.recs) {
+		if fp.next == fp.n {
 			ps.position = max(ps.position, fp.nextOffset)
 			ps.buffered = nil
 			c.bufferedBytes -= fp.bytes

@@ -201,6 +201,25 @@ func (d *Decoder) Iter(hdr BatchHeader, batch []byte) RecordIter {
 	return it
 }
 
+// IterKeep is Iter for callers that keep the records' keys and values
+// after the iteration, as a consumer turning them into its own records
+// does: a compressed batch is decompressed into a fresh buffer (into a
+// reused one under ReuseBuffers), so keys and values stay valid exactly as
+// long as those returned by Records. Each record's headers still live in a
+// buffer the iterator reuses, valid until the next call to Next.
+//
+// Like Records it checks every record's framing, but as it goes: records
+// before a malformed one have been returned by the time Next reports the
+// failure, so a caller that wants a batch whole or not at all drops them.
+func (d *Decoder) IterKeep(hdr BatchHeader, batch []byte) RecordIter {
+	it := RecordIter{d: d, hdr: hdr, headers: d.slab[:0]}
+	it.p, it.err = d.section(&hdr, batch, d.ReuseBuffers)
+	if it.err == nil {
+		it.err = checkCount(&hdr, it.p)
+	}
+	return it
+}
+
 // Next decodes the next record into r and reports whether there was one.
 // It returns false at the end of the batch or on error; Err tells which.
 func (it *RecordIter) Next(r *Record) bool {

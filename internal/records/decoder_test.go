@@ -62,24 +62,28 @@ func TestDecoderRejectsMalformedRecords(t *testing.T) {
 				d := Decoder{ReuseBuffers: reuse}
 				prev := []Record{{Offset: 42}}
 				got, err := d.Records(hdr, batch, prev)
-				it := d.Iter(hdr, batch)
-				var r Record
-				n := 0
-				for it.Next(&r) {
-					n++
-				}
 				if tt.reason == "" {
 					require.NoError(t, err)
-					require.NoError(t, it.Err())
 					assert.Len(t, got, 2)
-					assert.Equal(t, 1, n)
-					continue
+				} else {
+					require.ErrorIs(t, err, samsa.ErrCorruptBatch)
+					assert.Contains(t, err.Error(), tt.reason)
+					assert.Equal(t, prev, got, "dst is returned as it was")
 				}
-				require.ErrorIs(t, err, samsa.ErrCorruptBatch)
-				assert.Contains(t, err.Error(), tt.reason)
-				assert.Equal(t, prev, got, "dst is returned as it was")
-				require.ErrorIs(t, it.Err(), samsa.ErrCorruptBatch)
-				assert.Contains(t, it.Err().Error(), tt.reason)
+				for _, it := range []RecordIter{d.Iter(hdr, batch), d.IterKeep(hdr, batch)} {
+					var r Record
+					n := 0
+					for it.Next(&r) {
+						n++
+					}
+					if tt.reason == "" {
+						require.NoError(t, it.Err())
+						assert.Equal(t, 1, n)
+						continue
+					}
+					require.ErrorIs(t, it.Err(), samsa.ErrCorruptBatch)
+					assert.Contains(t, it.Err().Error(), tt.reason)
+				}
 			}
 		})
 	}
@@ -246,6 +250,45 @@ func TestIterMatchesRecords(t *testing.T) {
 			require.NoError(t, it.Err())
 			assert.Equal(t, len(recs), i)
 			assert.False(t, it.Next(&r), "stays exhausted")
+		})
+	}
+}
+
+func TestIterKeepRecordsOutliveTheDecoder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	first := randomRecords(rng, 50, 33)
+	second := randomRecords(rng, 50, 34)
+	for _, codec := range allCodecs {
+		t.Run(codec.String(), func(t *testing.T) {
+			raw1 := build(t, 1000, first, NewFinishOptions(codec, 0))
+			SetBaseOffset(raw1, 10)
+			hdr1, b1, _, err := ReadBatch(raw1)
+			require.NoError(t, err)
+			hdr2, b2, _, err := ReadBatch(build(t, 2000, second, NewFinishOptions(codec, 0)))
+			require.NoError(t, err)
+			var d Decoder
+			var kept []Record
+			it := d.IterKeep(hdr1, b1)
+			var r Record
+			for it.Next(&r) {
+				r.Headers = nil // headers live in a reused buffer
+				kept = append(kept, r)
+			}
+			require.NoError(t, it.Err())
+			// Decoding another batch, iterated or whole, must not touch the
+			// kept keys and values.
+			it = d.Iter(hdr2, b2)
+			for it.Next(&r) {
+			}
+			require.NoError(t, it.Err())
+			_, err = d.Records(hdr2, b2, nil)
+			require.NoError(t, err)
+			require.Len(t, kept, len(first))
+			for i, want := range first {
+				assert.Equal(t, want.key, kept[i].Key, "key %d", i)
+				assert.Equal(t, want.value, kept[i].Value, "value %d", i)
+				assert.Equal(t, int64(10+i), kept[i].Offset)
+			}
 		})
 	}
 }

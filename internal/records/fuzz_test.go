@@ -87,17 +87,22 @@ func decodeFuzzBatch(t *testing.T, d *Decoder, hdr BatchHeader, batch []byte) {
 		} else {
 			require.Len(t, recs, int(hdr.NumRecords))
 		}
-		it := d.Iter(hdr, batch)
-		var r Record
-		n := 0
-		for it.Next(&r) {
-			n++
-		}
-		if err == nil {
-			require.NoError(t, it.Err())
-			require.Equal(t, len(recs), n)
-		} else {
-			require.Error(t, it.Err())
+		for _, it := range []RecordIter{d.Iter(hdr, batch), d.IterKeep(hdr, batch)} {
+			var r Record
+			n := 0
+			for it.Next(&r) {
+				if err == nil {
+					require.Equal(t, recs[n].Offset, r.Offset)
+					require.Equal(t, recs[n].Value, r.Value)
+				}
+				n++
+			}
+			if err == nil {
+				require.NoError(t, it.Err())
+				require.Equal(t, len(recs), n)
+			} else {
+				require.Error(t, it.Err())
+			}
 		}
 		if hdr.IsControl() && err == nil {
 			for _, r := range recs {

@@ -22,7 +22,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"time"
@@ -74,6 +76,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mode := fs.String("mode", string(workload.ModeProduce), "workload: produce or consume")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up on the run after this long")
 	list := fs.Bool("list", false, "print the compiled-in clients as JSON and exit")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -96,9 +100,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	res, err := runOne(ctx, c, m, cfg)
 	if err != nil {
 		return err
+	}
+	if *memProfile != "" {
+		if err := writeHeapProfile(*memProfile); err != nil {
+			return err
+		}
 	}
 	if err := res.Check(cfg); err != nil {
 		return err
@@ -170,4 +190,19 @@ func moduleVersion(path string) string {
 		return d.Version
 	}
 	return "unknown"
+}
+
+// writeHeapProfile writes the allocation profile (every allocation since
+// the start, by the sampling rate) to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC() // make the profile's in-use figures current
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
