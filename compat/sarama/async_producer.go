@@ -24,8 +24,13 @@ type asyncProducer struct {
 	successes chan *sarama.ProducerMessage
 	errors    chan *sarama.ProducerError
 
-	res  results
 	push func(*sarama.ProducerMessage, error) // res.push, bound once
+
+	// The queue, on cache lines of its own: samsa's sender writes it for
+	// every message, while the dispatcher reads the fields above.
+	_   cacheLinePad
+	res results
+	_   cacheLinePad
 
 	closeOnce  sync.Once
 	dispatched chan struct{} // closed when the dispatcher exits
@@ -78,6 +83,7 @@ func newAsyncProducer(core *producerCore) *asyncProducer {
 // until Input is closed.
 func (p *asyncProducer) dispatch() {
 	defer close(p.dispatched)
+	core, push, res := p.core, p.push, &p.res
 	shuttingDown := false
 	for msg := range p.input {
 		switch {
@@ -85,17 +91,17 @@ func (p *asyncProducer) dispatch() {
 			sarama.Logger.Println("saramacompat: a nil message was sent to the producer; it was ignored")
 		case msg == shutdownMarker:
 			shuttingDown = true
-			p.res.done(1) // the marker's own slot, taken by AsyncClose
+			res.done(1) // the marker's own slot, taken by AsyncClose
 		case shuttingDown:
 			pErr := &sarama.ProducerError{Msg: msg, Err: sarama.ErrShuttingDown}
-			if p.core.set.returnErrors {
+			if core.set.returnErrors {
 				p.errors <- pErr
 			} else {
 				sarama.Logger.Println(pErr)
 			}
 		default:
-			p.res.admit()
-			p.core.send(msg, p.push)
+			res.admit()
+			core.send(msg, push)
 		}
 	}
 }

@@ -19,20 +19,28 @@ import (
 // producer of raw bytes and the translation of sarama messages into its
 // records, run for one message at a time.
 type producerCore struct {
-	set *producerSettings
-	p   *producer.Producer[[]byte, []byte]
+	// Read-only after construction, read by every goroutine.
+	set  *producerSettings
+	p    *producer.Producer[[]byte, []byte]
+	life context.Context // cancelled by close, to end a send blocked on memory
+	stop context.CancelFunc
 
+	// The sending side's fields, written for every message, on cache
+	// lines of their own: samsa's sender reads set in every completion.
+	_ cacheLinePad
 	// mu serializes send: the sarama partitioners (one per topic) must be
 	// called by one goroutine at a time, and the message being partitioned
 	// travels to them through set.part.cur.
-	mu   sync.Mutex
-	rec  producer.Record[[]byte, []byte] // reused under mu: Send keeps no reference to it
-	life context.Context                 // cancelled by close, to end a send blocked on memory
-	stop context.CancelFunc
+	mu    sync.Mutex
+	rec   producer.Record[[]byte, []byte] // reused under mu: Send keeps no reference to it
+	clock createClock                     // create times of messages without a Timestamp
 
-	tickets ticketPool
-	clock   createClock // create times of messages without a Timestamp
+	tickets ticketPool // pads its own sides
 }
+
+// cacheLinePad keeps the fields before and after it on different cache
+// lines (two lines, as adjacent-line prefetchers pair them).
+type cacheLinePad [128]byte
 
 // ticket carries one message from send to samsa's callback. Its callback
 // is bound once, when the ticket is made, so that sending allocates no
@@ -82,11 +90,15 @@ func (t *ticket) complete(md producer.RecordMetadata, err error) {
 // them to the shared list a few hundred at a time, and the dispatching
 // side takes the whole shared list when its own runs out.
 type ticketPool struct {
+	_     cacheLinePad
 	local []ticketRef // dispatching side, under producerCore.mu
+	_     cacheLinePad
 	freed []ticketRef // completing side
+	_     cacheLinePad
 
 	mu     sync.Mutex
 	shared []ticketRef
+	_      cacheLinePad
 }
 
 const (
