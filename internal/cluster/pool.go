@@ -26,7 +26,26 @@ const (
 	PurposeFetch
 	// PurposeGroup carries group and transaction coordinator requests.
 	PurposeGroup
+	// purposeFetchExtra is the first of MaxFetchConns-1 purposes for the
+	// further fetch connections of FetchPurpose.
+	purposeFetchExtra
 )
+
+// MaxFetchConns is how many fetch connections to one broker FetchPurpose
+// tells apart.
+const MaxFetchConns = 16
+
+// FetchPurpose returns the purpose of the i-th of a consumer's fetch
+// connections to one broker (0 <= i < MaxFetchConns): PurposeFetch for
+// the first, a purpose of its own for each further one, so that fetches
+// a consumer keeps in flight side by side never wait behind one another's
+// long poll.
+func FetchPurpose(i int) Purpose {
+	if i <= 0 || i >= MaxFetchConns {
+		return PurposeFetch
+	}
+	return purposeFetchExtra + Purpose(i-1)
+}
 
 func (p Purpose) String() string {
 	switch p {
@@ -38,6 +57,9 @@ func (p Purpose) String() string {
 		return "fetch"
 	case PurposeGroup:
 		return "group"
+	}
+	if p >= purposeFetchExtra && p < purposeFetchExtra+MaxFetchConns-1 {
+		return fmt.Sprintf("fetch-%d", int(p-purposeFetchExtra)+1)
 	}
 	return fmt.Sprintf("purpose(%d)", uint8(p))
 }

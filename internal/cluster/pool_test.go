@@ -53,6 +53,23 @@ func TestConnPool(t *testing.T) {
 		require.NoError(t, err)
 		assert.Same(t, fetch, again)
 		assert.Equal(t, "fetch", PurposeFetch.String())
+		second, err := c.ConnFor(ctx, 1, FetchPurpose(1))
+		require.NoError(t, err)
+		assert.NotSame(t, fetch, second)
+		assert.NotSame(t, produce, second)
+	})
+
+	t.Run("fetch purposes", func(t *testing.T) {
+		assert.Equal(t, PurposeFetch, FetchPurpose(0))
+		seen := map[Purpose]bool{PurposeGeneral: true, PurposeProduce: true, PurposeGroup: true}
+		for i := range MaxFetchConns {
+			p := FetchPurpose(i)
+			assert.False(t, seen[p], "fetch purpose %d (%s) is taken", i, p)
+			seen[p] = true
+		}
+		assert.Equal(t, "fetch-1", FetchPurpose(1).String())
+		assert.Equal(t, "fetch-15", FetchPurpose(MaxFetchConns-1).String())
+		assert.Equal(t, PurposeFetch, FetchPurpose(MaxFetchConns), "out of range: the first")
 	})
 
 	t.Run("unknown broker", func(t *testing.T) {
