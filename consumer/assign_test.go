@@ -384,6 +384,8 @@ func TestConfigValidation(t *testing.T) {
 		{"partition bytes", []consumer.Option{brokers, consumer.WithMaxPartitionFetchBytes(-1)}, "consumer.WithMaxPartitionFetchBytes"},
 		{"max wait above request timeout", []consumer.Option{brokers, consumer.WithFetchMaxWait(time.Minute)}, "consumer.WithFetchMaxWait+WithRequestTimeout"},
 		{"buffered bytes", []consumer.Option{brokers, consumer.WithMaxBufferedBytes(0)}, "consumer.WithMaxBufferedBytes"},
+		{"no fetchers", []consumer.Option{brokers, consumer.WithFetchersPerBroker(0)}, "consumer.WithFetchersPerBroker"},
+		{"too many fetchers", []consumer.Option{brokers, consumer.WithFetchersPerBroker(17)}, "consumer.WithFetchersPerBroker"},
 		{"session timeout", []consumer.Option{brokers, consumer.WithSessionTimeout(0)}, "consumer.WithSessionTimeout"},
 		{"no assignors", []consumer.Option{brokers, consumer.WithGroupID("g"), consumer.WithAssignors()}, "consumer.WithAssignors"},
 		{"nil assignor", []consumer.Option{brokers, consumer.WithGroupID("g"), consumer.WithAssignors(nil)}, "consumer.WithAssignors"},

@@ -28,8 +28,8 @@ import (
 // interrupt a blocked Poll, cancel its context (Java's wakeup) or Close the
 // consumer from another goroutine.
 //
-// Goroutines: the consumer owns a fetch planner, one fetch goroutine per
-// broker it reads from, a position lookup goroutine while lookups run, and
+// Goroutines: the consumer owns a fetch planner, a fetch goroutine per
+// fetcher of each broker it reads from (WithFetchersPerBroker), a position lookup goroutine while lookups run, and
 // with a group a heartbeat goroutine, a commit goroutine and, during a
 // rebalance, the goroutine running it; Close stops and waits for all of
 // them.

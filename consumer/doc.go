@@ -11,9 +11,11 @@
 //	  ├─► positions: committed offsets (OffsetFetch), resets (ListOffsets),
 //	  │   looked up in the background so Poll never blocks on them
 //	  ├─► auto commit, async commit callbacks
-//	  └─► buffer ◄── fetcher: one Fetch per broker for all its partitions, in
-//	                 an incremental fetch session (KIP-227), decoded off the
-//	                 polling goroutine straight into Record[K, V] slabs
+//	  └─► buffer ◄── fetcher: per broker, its partitions divided between
+//	                 WithFetchersPerBroker fetches in flight side by side,
+//	                 each in its own connection and incremental fetch
+//	                 session (KIP-227), decoded off the polling goroutine
+//	                 straight into Record[K, V] slabs
 //	                 without copying record bytes (CRC, decompression,
 //	                 deserializers (serde); aborted transactions and control
 //	                 batches skipped under read_committed)

@@ -16,15 +16,25 @@ import (
 	"github.com/samsa-go/samsa/kerr"
 )
 
-// The fetcher keeps one fetch in flight per broker, covering every assigned
-// partition that broker leads and that may be fetched: positioned, not
-// paused, and with nothing buffered that Poll has not returned yet.
+// The fetcher keeps up to fetchers-per-broker fetches in flight to each
+// broker (WithFetchersPerBroker), one per source. The partitions a broker
+// leads are divided between its sources, as evenly as the order of
+// assignment allows, the way Kafka divides a broker's partitions between
+// its replica fetcher threads (num.replica.fetchers); each source fetches
+// its partitions that may be fetched — positioned, not paused, and with
+// nothing buffered that Poll has not returned yet — in one Fetch, over a
+// connection and an incremental fetch session of its own. Side by side
+// fetches keep the broker streaming one response while the client reads
+// and decodes another, where one fetch per broker would leave each side
+// waiting for the other; separate connections keep an idle partition's
+// long poll from holding back another source's fetch, since Kafka answers
+// a connection's requests in order.
 //
-// Goroutines: a planner and one source per broker, all owned by the
-// client (started lazily, stopped by Close). The planner decides what each
-// idle source fetches next; a source sends the Fetch, decodes the record
-// batches (CRC, decompression, aborted transactions) off the polling
-// goroutine, and hands the records to the buffer that Poll drains.
+// Goroutines: a planner and the sources, all owned by the client (started
+// lazily, stopped by Close). The planner decides what each idle source
+// fetches next; a source sends the Fetch, decodes the record batches
+// (CRC, decompression, aborted transactions, deserializers) off the
+// polling goroutine, and hands the records to the buffer that Poll drains.
 //
 // Double buffering: a partition is fetched again as soon as Poll takes the
 // last of its buffered records, so the next fetch is in flight while the
@@ -33,16 +43,25 @@ type fetcher struct {
 	c    *client
 	wake chan struct{} // cap 1: pokes the planner
 	// Guarded by client.mu.
-	sources    map[int32]*source // by broker id
-	refreshing bool              // a refresh for missing topics runs
+	sources    map[sourceKey]*source
+	refreshing bool // a refresh for missing topics runs
 }
 
-// source fetches from one broker.
+// sourceKey names a source: its broker and its index among the broker's
+// sources.
+type sourceKey struct {
+	broker int32
+	index  int
+}
+
+// source fetches a share of one broker's partitions.
 type source struct {
-	f    *fetcher
-	id   int32
-	work chan *fetchPlan // cap 1; the planner sends only when !busy
-	busy bool            // a plan was handed over and not finished; guarded by client.mu
+	f     *fetcher
+	id    int32           // the broker
+	index int             // among the broker's sources
+	parts int             // partitions assigned to it (partState.src); guarded by client.mu
+	work  chan *fetchPlan // cap 1; the planner sends only when !busy
+	busy  bool            // a plan was handed over and not finished; guarded by client.mu
 	// Used only by the source goroutine.
 	dec     records.Decoder
 	session fetchSession
@@ -77,7 +96,7 @@ type fetchedPart struct {
 }
 
 func newFetcher(c *client) *fetcher {
-	return &fetcher{c: c, wake: make(chan struct{}, 1), sources: make(map[int32]*source)}
+	return &fetcher{c: c, wake: make(chan struct{}, 1), sources: make(map[sourceKey]*source)}
 }
 
 // start starts the planner goroutine.
@@ -147,7 +166,7 @@ func (f *fetcher) planLocked(now time.Time) (plans []*fetchPlan, next time.Time,
 		return nil, time.Time{}, nil, false
 	}
 	snap := c.cl.Snapshot()
-	var byBroker map[int32]*fetchPlan
+	var bySource map[*source]*fetchPlan
 	seenMissing := make(map[string]bool)
 	for _, ps := range c.parts {
 		if !ps.fetchable(now) {
@@ -173,17 +192,17 @@ func (f *fetcher) planLocked(now time.Time) (plans []*fetchPlan, next time.Time,
 			orphans = true
 			continue
 		}
-		src := f.sourceLocked(p.Leader)
+		src := f.sourceForLocked(ps, p.Leader)
 		if src.busy {
 			continue
 		}
-		if byBroker == nil {
-			byBroker = make(map[int32]*fetchPlan)
+		if bySource == nil {
+			bySource = make(map[*source]*fetchPlan)
 		}
-		plan := byBroker[p.Leader]
+		plan := bySource[src]
 		if plan == nil {
 			plan = &fetchPlan{src: src}
-			byBroker[p.Leader] = plan
+			bySource[src] = plan
 			plans = append(plans, plan)
 		}
 		plan.parts = append(plan.parts, plannedPart{
@@ -226,14 +245,41 @@ func (f *fetcher) refreshTopics(topics []string) {
 	c.mu.Unlock()
 }
 
-// sourceLocked returns the source for a broker, starting it if needed.
-func (f *fetcher) sourceLocked(id int32) *source {
-	if s := f.sources[id]; s != nil {
-		return s
+// sourceForLocked returns the source that fetches a partition from its
+// leader. A partition keeps its source while the leader stays; a partition
+// new to the leader goes to the leader's source with the fewest
+// partitions, the lowest index on a tie, so a broker gets a second source
+// (and connection) only once it leads two of the consumer's partitions.
+// The partition's fetch must not be in flight and nothing of it buffered
+// (fetchable), so that its records stay in order. client.mu must be held.
+func (f *fetcher) sourceForLocked(ps *partState, leader int32) *source {
+	if ps.src != nil && ps.src.id == leader {
+		return ps.src
 	}
-	s := &source{f: f, id: id, work: make(chan *fetchPlan, 1)}
+	var best *source
+	for i := range f.c.cfg.fetchersPerBroker {
+		s := f.sources[sourceKey{leader, i}]
+		if s == nil {
+			s = f.startSourceLocked(leader, i)
+		}
+		if best == nil || s.parts < best.parts {
+			best = s
+		}
+		if best.parts == 0 {
+			break // no other can have fewer; later ones are not started yet
+		}
+	}
+	ps.leaveSourceLocked()
+	ps.src = best
+	best.parts++
+	return best
+}
+
+// startSourceLocked starts the index-th source of a broker.
+func (f *fetcher) startSourceLocked(broker int32, index int) *source {
+	s := &source{f: f, id: broker, index: index, work: make(chan *fetchPlan, 1)}
 	s.dec.MaxDecompressedSize = int(max(f.c.cfg.fetchMaxBytes, f.c.cfg.maxPartitionBytes)) * 4
-	f.sources[id] = s
+	f.sources[sourceKey{broker, index}] = s
 	f.c.goRun(s.loop)
 	return s
 }
@@ -304,7 +350,7 @@ func (r cappedRequest) MaxVersion() int16 { return min(r.Request.MaxVersion(), r
 // session when the broker supports sessions (Fetch v7+).
 func (s *source) send(ctx context.Context, plan *fetchPlan) (*kmsg.FetchResponse, error) {
 	c := s.f.c
-	conn, err := c.cl.ConnFor(ctx, s.id, cluster.PurposeFetch)
+	conn, err := c.cl.ConnFor(ctx, s.id, cluster.FetchPurpose(s.index))
 	if err != nil {
 		s.session.reset()
 		return nil, err

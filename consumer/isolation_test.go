@@ -161,3 +161,70 @@ func TestLogAppendTimeAndLeaderEpoch(t *testing.T) {
 	assert.Equal(t, samsa.Offset{Offset: 3, LeaderEpoch: epoch1}, pos)
 	assert.Equal(t, samsa.Offset{Offset: 3, LeaderEpoch: epoch1}, got[2].NextOffset())
 }
+
+// TestFetchersPerBroker: a broker's partitions are fetched by as many
+// fetchers as configured, each with a fetch session of its own covering a
+// share of the partitions, and every record still arrives once, in order
+// per partition.
+func TestFetchersPerBroker(t *testing.T) {
+	for _, fetchers := range []int{1, 2, 3} {
+		t.Run(fmt.Sprint(fetchers), func(t *testing.T) {
+			mb := mockbroker.NewTest(t, mockbroker.WithBrokers(1), mockbroker.WithTopic("t", 4))
+			var mu sync.Mutex
+			sessions := map[int32]map[int32]bool{} // session id -> partitions it fetched
+			mb.Hook(func(_ int32, req kmsg.Request) (kmsg.Response, error, bool) {
+				fr, ok := req.(*kmsg.FetchRequest)
+				if !ok || fr.SessionID == 0 {
+					return nil, nil, false
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if sessions[fr.SessionID] == nil {
+					sessions[fr.SessionID] = map[int32]bool{}
+				}
+				for _, rt := range fr.Topics {
+					for _, rp := range rt.Partitions {
+						sessions[fr.SessionID][rp.Partition] = true
+					}
+				}
+				return nil, nil, false
+			})
+			p := newProducer(t, mb)
+			for part := int32(0); part < 4; part++ {
+				p.produceValues("t", part, seq(fmt.Sprintf("a%d-", part), 10)...)
+			}
+			c := newStringConsumer(t, mb, consumer.WithAutoOffsetReset(consumer.ResetEarliest),
+				consumer.WithFetchersPerBroker(fetchers))
+			require.NoError(t, c.Assign(partitions("t", 4)...))
+			got := pollN(t, c, 40)
+			// More records after the sessions exist: incremental fetches
+			// name the partitions whose offsets moved.
+			for part := int32(0); part < 4; part++ {
+				p.produceValues("t", part, seq(fmt.Sprintf("b%d-", part), 10)...)
+			}
+			got = append(got, pollN(t, c, 40)...)
+			byPart := map[int32][]string{}
+			for _, r := range got {
+				byPart[r.Partition] = append(byPart[r.Partition], r.Value)
+			}
+			for part := int32(0); part < 4; part++ {
+				want := append(seq(fmt.Sprintf("a%d-", part), 10), seq(fmt.Sprintf("b%d-", part), 10)...)
+				assert.Equal(t, want, byPart[part], "partition %d", part)
+			}
+
+			mu.Lock()
+			defer mu.Unlock()
+			assert.Len(t, sessions, fetchers, "one session per fetcher")
+			seen := map[int32]int{}
+			for id, ps := range sessions {
+				assert.NotEmpty(t, ps, "session %d", id)
+				for part := range ps {
+					seen[part]++
+				}
+			}
+			for part := int32(0); part < 4; part++ {
+				assert.Equal(t, 1, seen[part], "partition %d is fetched by exactly one fetcher", part)
+			}
+		})
+	}
+}

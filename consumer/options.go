@@ -10,6 +10,7 @@ import (
 
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/consumer/assignor"
+	"github.com/samsa-go/samsa/internal/cluster"
 )
 
 // Defaults of the options, the Java consumer's where it has the setting.
@@ -25,6 +26,7 @@ const (
 	DefaultFetchMaxWait       = 500 * time.Millisecond
 	DefaultMaxPartitionBytes  = 1 << 20
 	DefaultMaxBufferedBytes   = DefaultFetchMaxBytes
+	DefaultFetchersPerBroker  = 2
 	DefaultRequestTimeout     = 30 * time.Second
 	DefaultAPITimeout         = 60 * time.Second
 	DefaultRetryBackoff       = 100 * time.Millisecond
@@ -116,6 +118,7 @@ type config struct {
 	fetchMaxWait       time.Duration
 	maxPartitionBytes  int32
 	maxBufferedBytes   int64
+	fetchersPerBroker  int
 	requestTimeout     time.Duration
 	apiTimeout         time.Duration
 	retryBackoff       time.Duration
@@ -143,6 +146,7 @@ func defaultConfig() config {
 		fetchMaxWait:       DefaultFetchMaxWait,
 		maxPartitionBytes:  DefaultMaxPartitionBytes,
 		maxBufferedBytes:   DefaultMaxBufferedBytes,
+		fetchersPerBroker:  DefaultFetchersPerBroker,
 		requestTimeout:     DefaultRequestTimeout,
 		apiTimeout:         DefaultAPITimeout,
 		retryBackoff:       DefaultRetryBackoff,
@@ -293,6 +297,20 @@ func WithMaxBufferedBytes(n int64) Option {
 	return optionFunc(func(c *config) { c.maxBufferedBytes = n })
 }
 
+// WithFetchersPerBroker sets how many fetches the consumer keeps in flight
+// to one broker. The partitions a broker leads are divided between that
+// many fetchers, each fetching its share in one Fetch over a connection
+// and an incremental fetch session of its own, as Kafka divides a
+// broker's partitions between replica fetcher threads
+// (num.replica.fetchers): the broker streams one response while the
+// consumer reads and decodes another. A broker gets a further fetcher
+// (and connection) only once it leads more of the consumer's partitions
+// than the fetchers it has. 1 is the Java consumer's behaviour, one fetch
+// per broker. From 1 to 16; default 2.
+func WithFetchersPerBroker(n int) Option {
+	return optionFunc(func(c *config) { c.fetchersPerBroker = n })
+}
+
 // WithRequestTimeout bounds the wait for each broker response (Java's
 // request.timeout.ms); JoinGroup, which the coordinator holds for up to the
 // rebalance timeout, waits that long plus 5 seconds instead. Default 30s.
@@ -415,6 +433,8 @@ func (c *config) validate() error {
 			fmt.Sprintf("the fetch max wait must be below the request timeout (%v), or every idle fetch times out", c.requestTimeout))
 	case c.maxBufferedBytes < 1:
 		return bad("WithMaxBufferedBytes", c.maxBufferedBytes, "must be positive")
+	case c.fetchersPerBroker < 1 || c.fetchersPerBroker > cluster.MaxFetchConns:
+		return bad("WithFetchersPerBroker", c.fetchersPerBroker, fmt.Sprintf("must be between 1 and %d", cluster.MaxFetchConns))
 	case c.retryBackoffMax < 0:
 		return bad("WithRetryBackoff", c.retryBackoffMax, "the max backoff must not be negative")
 	}

@@ -45,6 +45,7 @@ type partState struct {
 	pendingRevoke bool // eager rebalance started: return nothing more from it
 	removed       bool // no longer assigned; in-flight work for it is dropped
 
+	src          *source      // the source that fetches it; see fetcher.sourceForLocked
 	inflight     bool         // included in a fetch in flight
 	buffered     *fetchedPart // fetched records Poll has not returned yet
 	backoffUntil time.Time    // not fetched (or reset) before this, after an error
@@ -73,6 +74,14 @@ const (
 func (ps *partState) fetchable(now time.Time) bool {
 	return ps.hasPos && !ps.paused && !ps.pendingRevoke && !ps.removed && !ps.inflight &&
 		ps.buffered == nil && ps.fetchErr == nil && !now.Before(ps.backoffUntil)
+}
+
+// leaveSourceLocked takes the partition off its source's count.
+func (ps *partState) leaveSourceLocked() {
+	if ps.src != nil {
+		ps.src.parts--
+		ps.src = nil
+	}
 }
 
 // needsPosition reports whether the partition waits for a committed offset
@@ -149,6 +158,7 @@ func (c *client) removePartitionsLocked(tps []samsa.TopicPartition) {
 		}
 		c.invalidateLocked(ps)
 		ps.removed = true
+		ps.leaveSourceLocked()
 		delete(c.parts, tp)
 	}
 }

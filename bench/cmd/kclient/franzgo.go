@@ -78,6 +78,7 @@ func (franzGo) ConsumeSettings(cfg workload.Config) []workload.Setting {
 		{Name: "max.partition.fetch.bytes", Value: fmt.Sprintf("FetchMaxPartitionBytes(%d)", cfg.PartitionFetchBytes)},
 		{Name: "fetch.min.bytes", Value: fmt.Sprintf("FetchMinBytes(%d)", cfg.FetchMinBytes)},
 		{Name: "fetch.max.wait.ms", Value: fmt.Sprintf("FetchMaxWait(%v)", cfg.FetchMaxWait)},
+		{Name: "fetches in flight per broker", Value: "no setting: one fetch per broker for all its partitions"},
 		{Name: "read loop", Value: "PollFetches(ctx) → RecordIter, one goroutine"},
 	}
 }

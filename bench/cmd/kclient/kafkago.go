@@ -76,6 +76,7 @@ func (kafkaGo) ConsumeSettings(cfg workload.Config) []workload.Setting {
 		{Name: "max.partition.fetch.bytes", Value: fmt.Sprintf("MaxBytes = %d", cfg.PartitionFetchBytes)},
 		{Name: "fetch.min.bytes", Value: fmt.Sprintf("MinBytes = %d", cfg.FetchMinBytes)},
 		{Name: "fetch.max.wait.ms", Value: fmt.Sprintf("MaxWait = %v", cfg.FetchMaxWait)},
+		{Name: "fetches in flight per broker", Value: "no setting: one fetch per Reader, each on its own connection (one per partition the broker leads)"},
 		{Name: "read loop", Value: "one goroutine per Reader calling ReadMessage(ctx)"},
 	}
 }

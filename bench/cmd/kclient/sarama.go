@@ -137,6 +137,7 @@ func saramaConsumeSettings(cfg workload.Config) []workload.Setting {
 		{Name: "max.partition.fetch.bytes", Value: fmt.Sprintf("Consumer.Fetch.Default = %d", sc.Consumer.Fetch.Default)},
 		{Name: "fetch.min.bytes", Value: fmt.Sprintf("Consumer.Fetch.Min = %d", sc.Consumer.Fetch.Min)},
 		{Name: "fetch.max.wait.ms", Value: fmt.Sprintf("Consumer.MaxWaitTime = %v", sc.Consumer.MaxWaitTime)},
+		{Name: "fetches in flight per broker", Value: "no setting: one fetch per broker for all its partitions"},
 		{Name: "read loop", Value: fmt.Sprintf("one goroutine per PartitionConsumer reading Messages() (ChannelBufferSize = %d)", sc.ChannelBufferSize)},
 		{Name: "protocol version cap", Value: "Version = " + sc.Version.String() + " (default)"},
 	}
