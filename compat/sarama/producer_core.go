@@ -24,9 +24,11 @@ type producerCore struct {
 	p    *producer.Producer[[]byte, []byte]
 	life context.Context // cancelled by close, to end a send blocked on memory
 	stop context.CancelFunc
+	// acksNone: acknowledgements carry no offset (RequiredAcks NoResponse).
+	acksNone bool
 
 	// The sending side's fields, written for every message, on cache
-	// lines of their own: samsa's sender reads set in every completion.
+	// lines of their own: samsa's sender reads acksNone in every completion.
 	_ cacheLinePad
 	// mu serializes send: the sarama partitioners (one per topic) must be
 	// called by one goroutine at a time, and the message being partitioned
@@ -35,114 +37,28 @@ type producerCore struct {
 	rec   producer.Record[[]byte, []byte] // reused under mu: Send keeps no reference to it
 	clock createClock                     // create times of messages without a Timestamp
 
-	tickets ticketPool // pads its own sides
+	_ cacheLinePad
 }
 
 // cacheLinePad keeps the fields before and after it on different cache
 // lines (two lines, as adjacent-line prefetchers pair them).
 type cacheLinePad [128]byte
 
-// ticket carries one message from send to samsa's callback. Its callback
-// is bound once, when the ticket is made, so that sending allocates no
-// closure per message; tickets are recycled once the callback ran.
-//
-// A ticket is written on the dispatching goroutine and read on samsa's
-// sender, usually on another core: it fills one cache line of its own, so
-// that the tickets being filled and those being completed at the same
-// time never share a line.
-type ticket struct {
-	c         *producerCore
-	msg       *sarama.ProducerMessage
-	createdMs int64
-	done      func(*sarama.ProducerMessage, error)
-	cb        producer.Callback
-	_         [24]byte // to 64 bytes
-}
-
-// ticketRef is a free ticket with its callback beside it, so that send
-// hands samsa the callback without reading the ticket's cache line, which
-// it only writes.
-type ticketRef struct {
-	t  *ticket
-	cb producer.Callback
-}
-
-func (t *ticket) complete(md producer.RecordMetadata, err error) {
-	msg, done := t.msg, t.done
+// complete is the end of one message that samsa accepted, run by the
+// callback send gives samsa (on samsa's sender goroutine, one at a time):
+// it fills in Offset and, when the broker stamped the record with its log
+// append time, Timestamp, as sarama does, and hands the outcome to done.
+func (c *producerCore) complete(msg *sarama.ProducerMessage, createdMs int64, done func(*sarama.ProducerMessage, error),
+	md producer.RecordMetadata, err error) {
 	if err == nil {
-		if !t.c.set.acksNone {
+		if !c.acksNone {
 			msg.Offset = md.Offset
 		}
-		if !md.Timestamp.IsZero() && md.Timestamp.UnixMilli() != t.createdMs {
+		if !md.Timestamp.IsZero() && md.Timestamp.UnixMilli() != createdMs {
 			msg.Timestamp = md.Timestamp
 		}
 	}
-	t.msg, t.done = nil, nil
-	t.c.tickets.completed(t)
 	done(msg, toSarama(err))
-}
-
-// ticketPool recycles tickets between the dispatching side (send, under
-// producerCore.mu) and the completing side (samsa's callbacks, which run
-// one at a time on the sender goroutine). A sync.Pool would hand each one
-// across processors on its own, which costs more than the rest of the
-// completion; instead the completing side gathers freed tickets and moves
-// them to the shared list a few hundred at a time, and the dispatching
-// side takes the whole shared list when its own runs out.
-type ticketPool struct {
-	_     cacheLinePad
-	local []ticketRef // dispatching side, under producerCore.mu
-	_     cacheLinePad
-	freed []ticketRef // completing side
-	_     cacheLinePad
-
-	mu     sync.Mutex
-	shared []ticketRef
-	_      cacheLinePad
-}
-
-const (
-	ticketHandOver = 256   // freed tickets moved to the shared list at once
-	maxTickets     = 65536 // tickets kept in the shared list at most
-)
-
-// get returns a ticket for c; called under c.mu.
-func (tp *ticketPool) get(c *producerCore) ticketRef {
-	if len(tp.local) == 0 {
-		tp.mu.Lock()
-		tp.local, tp.shared = tp.shared, tp.local[:0]
-		tp.mu.Unlock()
-	}
-	if n := len(tp.local); n > 0 {
-		r := tp.local[n-1]
-		tp.local = tp.local[:n-1]
-		return r
-	}
-	t := &ticket{c: c}
-	t.cb = t.complete
-	return ticketRef{t: t, cb: t.cb}
-}
-
-// unused takes back a ticket that send did not hand to samsa; called under
-// c.mu.
-func (tp *ticketPool) unused(r ticketRef) {
-	r.t.msg, r.t.done = nil, nil
-	tp.local = append(tp.local, r)
-}
-
-// completed takes back a ticket whose callback ran.
-func (tp *ticketPool) completed(t *ticket) {
-	tp.freed = append(tp.freed, ticketRef{t: t, cb: t.cb})
-	if len(tp.freed) < ticketHandOver {
-		return
-	}
-	tp.mu.Lock()
-	if len(tp.shared) < maxTickets {
-		tp.shared = append(tp.shared, tp.freed...)
-	}
-	tp.mu.Unlock()
-	clear(tp.freed)
-	tp.freed = tp.freed[:0]
 }
 
 func newProducerCore(addrs []string, cfg *sarama.Config) (*producerCore, error) {
@@ -158,7 +74,7 @@ func newProducerCore(addrs []string, cfg *sarama.Config) (*producerCore, error) 
 		return nil, toConfigurationError(err)
 	}
 	life, stop := context.WithCancel(context.Background())
-	return &producerCore{set: set, p: p, life: life, stop: stop}, nil
+	return &producerCore{set: set, p: p, life: life, stop: stop, acksNone: set.acksNone}, nil
 }
 
 // toConfigurationError turns a samsa configuration error into sarama's
@@ -239,13 +155,15 @@ func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama
 		createdMs = msg.Timestamp.UnixMilli()
 	}
 
-	tr := c.tickets.get(c)
-	t := tr.t
-	t.msg, t.createdMs, t.done = msg, createdMs, done
+	// One small closure per message carries it to its completion. It is
+	// cheaper than recycling carriers between the two goroutines: a
+	// recycled one comes back on a cache line the other core last wrote,
+	// a fresh one does not.
+	cb := func(md producer.RecordMetadata, err error) { c.complete(msg, createdMs, done, md, err) }
 	part := c.set.part
 	for {
 		part.cur, part.err = msg, nil
-		err = c.p.Send(c.life, rec, tr.cb)
+		err = c.p.Send(c.life, rec, cb)
 		perr := part.err
 		part.cur, part.err = nil, nil
 		switch {
@@ -256,7 +174,6 @@ func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama
 			// Send gives up after its max block time. Wait on.
 			continue
 		}
-		c.tickets.unused(tr)
 		if perr != nil {
 			return perr // the sarama partitioner's own error
 		}
