@@ -10,9 +10,10 @@ var _ sarama.AsyncProducer = (*asyncProducer)(nil)
 
 // asyncProducer is sarama.AsyncProducer on samsa's producer.
 //
-// Goroutines: the dispatcher reads Input and sends each message through
-// producerCore (interceptors, size check, encoders, the user's partitioner,
-// samsa's Send); samsa's sender goroutine completes messages into the
+// Goroutines: the dispatcher reads Input and queues each message (handoff,
+// ChannelBufferSize messages); the worker sends them through producerCore
+// (interceptors, size check, encoders, the user's partitioner, samsa's
+// Send); samsa's sender goroutine completes messages into the
 // results queue; the returner hands each result to Successes or Errors
 // (both unbuffered, as sarama's); AsyncClose's shutdown goroutine waits for
 // everything accepted to be returned, closes samsa's producer and then the
@@ -31,9 +32,13 @@ type asyncProducer struct {
 	_   cacheLinePad
 	res results
 	_   cacheLinePad
+	// The dispatcher's queue to the worker, likewise.
+	hand handoff
+	_    cacheLinePad
 
 	closeOnce  sync.Once
 	dispatched chan struct{} // closed when the dispatcher exits
+	worked     chan struct{} // closed when the worker exits
 	returned   chan struct{} // closed when the returner exits
 	finished   chan struct{} // closed by the shutdown goroutine when the channels are closed
 }
@@ -68,22 +73,28 @@ func newAsyncProducer(core *producerCore) *asyncProducer {
 		successes:  make(chan *sarama.ProducerMessage),
 		errors:     make(chan *sarama.ProducerError),
 		dispatched: make(chan struct{}),
+		worked:     make(chan struct{}),
 		returned:   make(chan struct{}),
 		finished:   make(chan struct{}),
 	}
 	p.res.init(max(core.set.channelBuffer*32, 8192))
 	p.push = p.res.push
+	p.hand.init(core.set.channelBuffer)
 	go p.dispatch()
+	go p.work()
 	go p.returner()
 	return p
 }
 
-// dispatch is the dispatcher goroutine: it accepts messages from Input
-// until the shutdown marker, then fails later ones with ErrShuttingDown
-// until Input is closed.
+// dispatch is the dispatcher goroutine: it accepts messages from Input and
+// queues them for the worker until the shutdown marker, then fails later
+// ones with ErrShuttingDown until Input is closed. It does no more per
+// message than it must, so that the program's goroutine writing to the
+// unbuffered Input, which shares a processor with it, waits little.
 func (p *asyncProducer) dispatch() {
 	defer close(p.dispatched)
-	core, push, res := p.core, p.push, &p.res
+	defer p.hand.close()
+	core, hand, res := p.core, &p.hand, &p.res
 	shuttingDown := false
 	for msg := range p.input {
 		switch {
@@ -101,8 +112,27 @@ func (p *asyncProducer) dispatch() {
 			}
 		default:
 			res.admit()
+			hand.put(msg)
+		}
+	}
+}
+
+// work is the worker goroutine: it sends the messages the dispatcher
+// queued, in order, through producerCore.send, which calls the sarama
+// partitioners from this one goroutine, and ends when the dispatcher has
+// exited and the queue is empty.
+func (p *asyncProducer) work() {
+	defer close(p.worked)
+	core, push := p.core, p.push
+	for {
+		batch, ok := p.hand.take()
+		if !ok {
+			return
+		}
+		for _, msg := range batch {
 			core.send(msg, push)
 		}
+		clear(batch)
 	}
 }
 
@@ -167,6 +197,7 @@ func (p *asyncProducer) closeDown() {
 	}
 	close(p.input)
 	<-p.dispatched
+	<-p.worked
 	p.res.close()
 	// The returner has returned everything accepted; wait for it to exit
 	// before the channels it writes to are closed.

@@ -15,7 +15,9 @@
 //
 // The package sits in front of samsa's pipelines and translates:
 //
-//	sarama.ProducerMessage ─► interceptors, MaxMessageBytes check, Encode
+//	sarama.ProducerMessage (AsyncProducer: Input ─► dispatcher ─► a queue
+//	  of ChannelBufferSize messages ─► worker, which runs the steps below)
+//	  ─► interceptors, MaxMessageBytes check, Encode
 //	  ─► producer.Producer[[]byte, []byte].Send (the user's sarama
 //	     partitioner runs inside it, one instance per topic)
 //	  ─► callback ─► results queue ─► Successes() / Errors()
