@@ -26,7 +26,7 @@ const (
 	DefaultFetchMaxWait       = 500 * time.Millisecond
 	DefaultMaxPartitionBytes  = 1 << 20
 	DefaultMaxBufferedBytes   = DefaultFetchMaxBytes
-	DefaultFetchersPerBroker  = 2
+	DefaultFetchersPerBroker  = 1
 	DefaultRequestTimeout     = 30 * time.Second
 	DefaultAPITimeout         = 60 * time.Second
 	DefaultRetryBackoff       = 100 * time.Millisecond
@@ -305,8 +305,11 @@ func WithMaxBufferedBytes(n int64) Option {
 // (num.replica.fetchers): the broker streams one response while the
 // consumer reads and decodes another. A broker gets a further fetcher
 // (and connection) only once it leads more of the consumer's partitions
-// than the fetchers it has. 1 is the Java consumer's behaviour, one fetch
-// per broker. From 1 to 16; default 2.
+// than the fetchers it has. From 1 to 16; default 1, the Java consumer's
+// behaviour: one fetch per broker covering all its assigned partitions.
+// More fetchers raise throughput when the consumer, not the broker, is the
+// bottleneck (see bench/RESULTS.md), at the cost of a connection and a
+// fetch session each.
 func WithFetchersPerBroker(n int) Option {
 	return optionFunc(func(c *config) { c.fetchersPerBroker = n })
 }

@@ -29,7 +29,7 @@ func (samsaClient) ConsumeSettings(cfg workload.Config) []workload.Setting {
 		{Name: "fetch.min.bytes", Value: fmt.Sprintf("WithFetchMinBytes(%d)", cfg.FetchMinBytes)},
 		{Name: "fetch.max.wait.ms", Value: fmt.Sprintf("WithFetchMaxWait(%v)", cfg.FetchMaxWait)},
 		{Name: "max.poll.records", Value: "500 (default)"},
-		{Name: "fetches in flight per broker", Value: "WithFetchersPerBroker(2) (default): a broker's partitions divided between 2 fetches, each on its own connection and fetch session"},
+		{Name: "fetches in flight per broker", Value: "WithFetchersPerBroker(1) (default, as Java): one fetch per broker covering all its partitions"},
 		{Name: "read loop", Value: "Poll(ctx) → []Record[[]byte, []byte] with serde.Bytes, one goroutine"},
 	}
 }
