@@ -25,7 +25,7 @@ type asyncProducer struct {
 	successes chan *sarama.ProducerMessage
 	errors    chan *sarama.ProducerError
 
-	push func(*sarama.ProducerMessage, error) // res.push, bound once
+	push func(*sarama.ProducerMessage, outcome) // res.push, bound once
 
 	// The queue, on cache lines of its own: samsa's sender writes it for
 	// every message, while the dispatcher reads the fields above.
@@ -146,13 +146,19 @@ func (p *asyncProducer) returner() {
 		if !ok {
 			return
 		}
-		for _, r := range batch {
-			if r.err == nil {
+		// Fill in every message first: the writes to messages last
+		// touched on other cores overlap, before the hand-offs below.
+		for i := range batch {
+			batch[i].out.apply(batch[i].msg)
+		}
+		for i := range batch {
+			r := &batch[i]
+			if r.out.err == nil {
 				if set.returnSuccess {
 					p.successes <- r.msg
 				}
 			} else {
-				pErr := &sarama.ProducerError{Msg: r.msg, Err: r.err}
+				pErr := &sarama.ProducerError{Msg: r.msg, Err: r.out.err}
 				if set.returnErrors {
 					p.errors <- pErr
 				} else {

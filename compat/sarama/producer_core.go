@@ -44,21 +44,50 @@ type producerCore struct {
 // lines (two lines, as adjacent-line prefetchers pair them).
 type cacheLinePad [128]byte
 
+// outcome is what samsa reported for one message: its error, or where
+// and, when the broker stamped it with its log append time, when it was
+// written. apply writes it into the message as sarama does; the
+// AsyncProducer applies outcomes in batches on its returner, so that the
+// writes to messages last touched on another core overlap instead of
+// stalling samsa's sender one by one.
+type outcome struct {
+	err       error
+	offset    int64 // for msg.Offset, when setOffset
+	appendMs  int64 // the log append time in Unix milliseconds, when logAppend
+	setOffset bool
+	logAppend bool
+}
+
+// apply fills in msg's Offset and Timestamp from a successful outcome.
+func (o *outcome) apply(msg *sarama.ProducerMessage) {
+	if o.err != nil {
+		return
+	}
+	if o.setOffset {
+		msg.Offset = o.offset
+	}
+	if o.logAppend {
+		msg.Timestamp = time.UnixMilli(o.appendMs)
+	}
+}
+
 // complete is the end of one message that samsa accepted, run by the
 // callback send gives samsa (on samsa's sender goroutine, one at a time):
-// it fills in Offset and, when the broker stamped the record with its log
-// append time, Timestamp, as sarama does, and hands the outcome to done.
-func (c *producerCore) complete(msg *sarama.ProducerMessage, createdMs int64, done func(*sarama.ProducerMessage, error),
+// it turns samsa's metadata into the message's outcome — the offset, and
+// the timestamp only if it is the broker's log append time, as sarama
+// updates it only then — and hands it to done.
+func (c *producerCore) complete(msg *sarama.ProducerMessage, createdMs int64, done func(*sarama.ProducerMessage, outcome),
 	md producer.RecordMetadata, err error) {
+	o := outcome{err: toSarama(err)}
 	if err == nil {
-		if !c.acksNone {
-			msg.Offset = md.Offset
-		}
-		if !md.Timestamp.IsZero() && md.Timestamp.UnixMilli() != createdMs {
-			msg.Timestamp = md.Timestamp
+		o.offset, o.setOffset = md.Offset, !c.acksNone
+		if !md.Timestamp.IsZero() {
+			if ms := md.Timestamp.UnixMilli(); ms != createdMs {
+				o.appendMs, o.logAppend = ms, true
+			}
 		}
 	}
-	done(msg, toSarama(err))
+	done(msg, o)
 }
 
 func newProducerCore(addrs []string, cfg *sarama.Config) (*producerCore, error) {
@@ -98,17 +127,18 @@ const maximumRecordOverhead = 5*binary.MaxVarintLen32 + binary.MaxVarintLen64 + 
 // done runs exactly once with the message's outcome: on samsa's sender
 // goroutine after an acknowledgement (it must not block), or on the
 // caller's goroutine when the message fails before it reached samsa.
-// Offset, Partition and Timestamp are filled in before done runs.
-func (c *producerCore) send(msg *sarama.ProducerMessage, done func(msg *sarama.ProducerMessage, err error)) {
+// Partition is filled in before done runs; done applies the outcome
+// (Offset, Timestamp) to the message itself, when it suits it.
+func (c *producerCore) send(msg *sarama.ProducerMessage, done func(msg *sarama.ProducerMessage, o outcome)) {
 	c.mu.Lock()
 	err := c.sendLocked(msg, done)
 	c.mu.Unlock()
 	if err != nil {
-		done(msg, err)
+		done(msg, outcome{err: err})
 	}
 }
 
-func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama.ProducerMessage, error)) error {
+func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama.ProducerMessage, outcome)) error {
 	for _, ic := range c.set.interceptors {
 		applyProducerInterceptor(ic, msg)
 	}

@@ -7,10 +7,10 @@ import (
 	"github.com/IBM/sarama"
 )
 
-// result is the outcome of one produced message.
+// result is one produced message and its outcome, not yet applied to it.
 type result struct {
 	msg *sarama.ProducerMessage
-	err error
+	out outcome
 }
 
 // results is the queue between samsa's sender goroutine, whose callbacks
@@ -21,7 +21,8 @@ type result struct {
 // application, the back-pressure sarama's unbuffered channels give.
 //
 // The per-message calls touch few shared cache lines: push (on samsa's
-// sender) takes the mutex to append; admit (on the dispatcher) adds to
+// sender) takes the mutex to append, and writes nothing into the message
+// itself (the returner applies the outcomes, a batch at a time); admit (on the dispatcher) adds to
 // pending, on a line of its own that the returner touches once per batch,
 // and reads full, which changes only when the queue crosses its limit.
 // Waiters (a full queue, waitIdle) are woken under the mutex after the
@@ -69,9 +70,9 @@ func (r *results) hold() { r.pending.Add(1) }
 
 // push queues one outcome. It never blocks; it is the done function given
 // to producerCore.send.
-func (r *results) push(msg *sarama.ProducerMessage, err error) {
+func (r *results) push(msg *sarama.ProducerMessage, o outcome) {
 	r.mu.Lock()
-	r.q = append(r.q, result{msg: msg, err: err})
+	r.q = append(r.q, result{msg: msg, out: o})
 	first := len(r.q) == 1
 	if len(r.q) == r.limit {
 		r.full.Store(true)

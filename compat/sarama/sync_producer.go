@@ -72,7 +72,10 @@ func (sp *syncProducer) SendMessage(msg *sarama.ProducerMessage) (partition int3
 	}
 	defer sp.calls.Done()
 	ch := expectations.Get().(chan error)
-	sp.core.send(msg, func(_ *sarama.ProducerMessage, err error) { ch <- err })
+	sp.core.send(msg, func(m *sarama.ProducerMessage, o outcome) {
+		o.apply(m)
+		ch <- o.err
+	})
 	err = <-ch
 	expectations.Put(ch)
 	if err != nil {
@@ -100,8 +103,9 @@ func (sp *syncProducer) SendMessages(msgs []*sarama.ProducerMessage) error {
 	var wg sync.WaitGroup
 	wg.Add(len(msgs))
 	for i, m := range msgs {
-		sp.core.send(m, func(_ *sarama.ProducerMessage, err error) {
-			outcomes[i] = err
+		sp.core.send(m, func(m *sarama.ProducerMessage, o outcome) {
+			o.apply(m)
+			outcomes[i] = o.err
 			wg.Done()
 		})
 	}
