@@ -118,7 +118,8 @@ func (p *asyncProducer) dispatch() {
 }
 
 // work is the worker goroutine: it sends the messages the dispatcher
-// queued, in order, through producerCore.send, which calls the sarama
+// queued, in order, through producerCore.sendAlone (it is the only
+// goroutine sending through this producerCore), which calls the sarama
 // partitioners from this one goroutine, and ends when the dispatcher has
 // exited and the queue is empty.
 func (p *asyncProducer) work() {
@@ -130,7 +131,7 @@ func (p *asyncProducer) work() {
 			return
 		}
 		for _, msg := range batch {
-			core.send(msg, push)
+			core.sendAlone(msg, push)
 		}
 		clear(batch)
 	}

@@ -30,9 +30,10 @@ type producerCore struct {
 	// The sending side's fields, written for every message, on cache
 	// lines of their own: samsa's sender reads acksNone in every completion.
 	_ cacheLinePad
-	// mu serializes send: the sarama partitioners (one per topic) must be
-	// called by one goroutine at a time, and the message being partitioned
-	// travels to them through set.part.cur.
+	// mu serializes send (sendAlone, with its one caller, needs it not):
+	// the sarama partitioners (one per topic) must be called by one
+	// goroutine at a time, and the message being partitioned travels to
+	// them through set.part.cur.
 	mu    sync.Mutex
 	rec   producer.Record[[]byte, []byte] // reused under mu: Send keeps no reference to it
 	clock createClock                     // create times of messages without a Timestamp
@@ -134,6 +135,15 @@ func (c *producerCore) send(msg *sarama.ProducerMessage, done func(msg *sarama.P
 	err := c.sendLocked(msg, done)
 	c.mu.Unlock()
 	if err != nil {
+		done(msg, outcome{err: err})
+	}
+}
+
+// sendAlone is send for a producerCore that only one goroutine ever sends
+// through, the AsyncProducer's worker: the order of its calls already
+// serializes them, and it takes no lock.
+func (c *producerCore) sendAlone(msg *sarama.ProducerMessage, done func(msg *sarama.ProducerMessage, o outcome)) {
+	if err := c.sendLocked(msg, done); err != nil {
 		done(msg, outcome{err: err})
 	}
 }
