@@ -12,7 +12,6 @@ import (
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/interceptor"
 	"github.com/samsa-go/samsa/internal/cluster"
-	"github.com/samsa-go/samsa/internal/wire"
 	"github.com/samsa-go/samsa/serde"
 )
 
@@ -79,7 +78,7 @@ func New[K, V any](keyDeserializer serde.Deserializer[K], valueDeserializer serd
 	if err != nil {
 		return nil, err
 	}
-	wo := wire.Options{ClientID: cfg.clientID, RequestTimeout: cfg.requestTimeout, Logger: log}
+	wo := cfg.wireOptions(log)
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.apiTimeout)
 	cl, err := cluster.New(ctx, cfg.brokers, cluster.Options{
 		Wire:            wo,

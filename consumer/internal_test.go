@@ -72,6 +72,7 @@ func TestDefaultsMatchJava(t *testing.T) {
 	assert.Equal(t, 500*time.Millisecond, c.fetchMaxWait)
 	assert.Equal(t, int32(1<<20), c.maxPartitionBytes)
 	assert.Equal(t, 60*time.Second, c.apiTimeout)
+	assert.Equal(t, 10*time.Second, c.dialTimeout)
 	names := []string{}
 	for _, a := range c.assignors {
 		names = append(names, a.Name())

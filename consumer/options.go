@@ -1,8 +1,10 @@
 package consumer
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/consumer/assignor"
 	"github.com/samsa-go/samsa/internal/cluster"
+	"github.com/samsa-go/samsa/internal/wire"
 )
 
 // Defaults of the options, the Java consumer's where it has the setting.
@@ -32,6 +35,7 @@ const (
 	DefaultRetryBackoff       = 100 * time.Millisecond
 	DefaultRetryBackoffMax    = time.Second
 	DefaultMetadataMaxAge     = 5 * time.Minute
+	DefaultDialTimeout        = wire.DefaultDialTimeout // socket.connection.setup.timeout.ms = 10s
 )
 
 // OffsetReset says where a consumer starts reading a partition for which
@@ -124,6 +128,10 @@ type config struct {
 	retryBackoff       time.Duration
 	retryBackoffMax    time.Duration
 	metadataMaxAge     time.Duration
+	tls                *tls.Config
+	sasl               wire.Mechanism
+	dialTimeout        time.Duration
+	maxVersions        map[int16]int16
 	interceptors       []any // interceptor.ConsumerInterceptor[Record[K, V]], checked by New
 	listener           RebalanceListener
 	registry           metrics.Registry
@@ -152,6 +160,7 @@ func defaultConfig() config {
 		retryBackoff:       DefaultRetryBackoff,
 		retryBackoffMax:    DefaultRetryBackoffMax,
 		metadataMaxAge:     DefaultMetadataMaxAge,
+		dialTimeout:        DefaultDialTimeout,
 	}
 }
 
@@ -166,6 +175,54 @@ func WithBrokers(addrs ...string) Option {
 // client.id). Default "samsa".
 func WithClientID(id string) Option {
 	return optionFunc(func(c *config) { c.clientID = id })
+}
+
+// WithTLS enables TLS on every broker connection with cfg (Java's
+// security.protocol=SSL and the ssl.* settings). An empty ServerName is
+// filled in per broker; cfg is not modified. Default nil: plaintext.
+func WithTLS(cfg *tls.Config) Option {
+	return optionFunc(func(c *config) { c.tls = cfg })
+}
+
+// WithSASL authenticates every broker connection with the SASL mechanism m
+// (Java's sasl.mechanism and sasl.jaas.config), after ApiVersions and
+// before any other request; see [SASLPlain], [SASLScramSHA256] and
+// [SASLScramSHA512]. Default nil: no authentication.
+func WithSASL(m SASLMechanism) Option {
+	return optionFunc(func(c *config) { c.sasl = m })
+}
+
+// SASLMechanism is a SASL mechanism for [WithSASL]. It is the same type as
+// producer.SASLMechanism: a mechanism built by either package works with
+// both. A mechanism is safe for concurrent use by many connections.
+type SASLMechanism = wire.Mechanism
+
+// SASLPlain returns the SASL/PLAIN mechanism; it sends the password in the
+// clear, so use it only with [WithTLS].
+func SASLPlain(user, password string) SASLMechanism { return wire.Plain(user, password) }
+
+// SASLScramSHA256 returns the SCRAM-SHA-256 mechanism (RFC 7677).
+func SASLScramSHA256(user, password string) SASLMechanism { return wire.ScramSHA256(user, password) }
+
+// SASLScramSHA512 returns the SCRAM-SHA-512 mechanism.
+func SASLScramSHA512(user, password string) SASLMechanism { return wire.ScramSHA512(user, password) }
+
+// WithDialTimeout bounds each TCP connect and TLS handshake (Java's
+// socket.connection.setup.timeout.ms). Default 10s. Must be positive.
+func WithDialTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.dialTimeout = d })
+}
+
+// WithMaxVersions caps the protocol version the consumer uses for each API
+// key in caps (key → highest version), as sarama's Config.Version caps its
+// requests; the Java client has no equivalent. Keys not in caps use the
+// highest version both the broker and samsa support. caps is copied.
+// Default: no caps. A negative key or version is rejected; a cap below the
+// lowest version samsa implements for an API makes that API's requests
+// fail with an error wrapping samsa.ErrUnsupportedVersion.
+func WithMaxVersions(caps map[int16]int16) Option {
+	caps = maps.Clone(caps)
+	return optionFunc(func(c *config) { c.maxVersions = caps })
 }
 
 // WithGroupID makes the consumer a member of a consumer group (Java's
@@ -395,6 +452,7 @@ func (c *config) validate() error {
 		{"WithDefaultAPITimeout", c.apiTimeout},
 		{"WithRetryBackoff", c.retryBackoff},
 		{"WithMetadataMaxAge", c.metadataMaxAge},
+		{"WithDialTimeout", c.dialTimeout},
 	}
 	for _, p := range positive {
 		if p.d <= 0 {
@@ -446,6 +504,11 @@ func (c *config) validate() error {
 			return bad("WithBrokers", b, fmt.Sprintf("seed %d is empty", i))
 		}
 	}
+	for k, v := range c.maxVersions {
+		if k < 0 || v < 0 {
+			return bad("WithMaxVersions", fmt.Sprintf("%d: %d", k, v), "API keys and versions must not be negative")
+		}
+	}
 	if c.groupID != "" && len(c.assignors) == 0 {
 		return bad("WithAssignors", nil, "a group member needs at least one assignor")
 	}
@@ -473,7 +536,22 @@ func (c *config) validate() error {
 		on := c.groupID != ""
 		c.autoCommit = &on
 	}
-	return nil
+	return c.wireOptions(nil).Validate()
+}
+
+// wireOptions returns the options of every broker connection the consumer
+// opens: the cluster's pooled connections, the fetchers' and the group's
+// JoinGroup connection. log is the consumer's logger, never nil.
+func (c *config) wireOptions(log *slog.Logger) wire.Options {
+	return wire.Options{
+		ClientID:       c.clientID,
+		DialTimeout:    c.dialTimeout,
+		RequestTimeout: c.requestTimeout,
+		TLS:            c.tls,
+		SASL:           c.sasl,
+		MaxVersions:    c.maxVersions,
+		Logger:         log,
+	}
 }
 
 // rebalanceProtocol returns the highest protocol every assignor supports,
