@@ -19,6 +19,36 @@ type decodeInput struct {
 	readCommitted bool
 	lastStable    int64
 	aborted       []abortedTxn // sorted by first offset
+	// split says that batches and splitErr hold data already split by
+	// splitBatches, so that the batches are not framed and checked twice.
+	split    bool
+	batches  []splitBatch
+	splitErr error
+}
+
+// splitBatch is one record batch of a fetched partition, framed and
+// checked (CRC) by records.ReadBatch.
+type splitBatch struct {
+	hdr   records.BatchHeader
+	batch []byte
+}
+
+// splitBatches splits a partition's record batches. A trailing partial
+// batch ends the split without an error; a corrupt batch ends it with one.
+func splitBatches(data []byte) ([]splitBatch, error) {
+	var out []splitBatch
+	for len(data) > 0 {
+		hdr, batch, rest, err := records.ReadBatch(data)
+		if err != nil {
+			if errors.Is(err, records.ErrPartial) {
+				return out, nil
+			}
+			return out, err
+		}
+		out = append(out, splitBatch{hdr, batch})
+		data = rest
+	}
+	return out, nil
 }
 
 // abortedTxn is one entry of a fetch response's aborted transactions.
@@ -109,25 +139,14 @@ type recordSink interface {
 // time.
 func decodePartition(dec *records.Decoder, in decodeInput, sink recordSink) (nextOffset int64, err error) {
 	nextOffset = in.fetchOffset
-	type found struct {
-		hdr   records.BatchHeader
-		batch []byte
-	}
 	// Split the batches first, to size the record slab once.
-	var batches []found
+	batches, splitErr := in.batches, in.splitErr
+	if !in.split {
+		batches, splitErr = splitBatches(in.data)
+	}
 	total := 0
-	var splitErr error
-	for data := in.data; len(data) > 0; {
-		hdr, batch, rest, err := records.ReadBatch(data)
-		if err != nil {
-			if !errors.Is(err, records.ErrPartial) {
-				splitErr = err
-			}
-			break
-		}
-		batches = append(batches, found{hdr, batch})
-		total += int(max(hdr.NumRecords, 0))
-		data = rest
+	for i := range batches {
+		total += int(max(batches[i].hdr.NumRecords, 0))
 	}
 	if total > 0 {
 		// A record takes at least 7 bytes uncompressed; a hostile header

@@ -130,6 +130,25 @@ func TestDecodePartition(t *testing.T) {
 				require.NoError(t, got.err)
 				assert.Equal(t, tt.want, nilIfEmpty(recValues(recs)))
 				assert.Equal(t, tt.next, got.nextOffset)
+
+				// The batch header scan that lets the next fetch go out
+				// before decoding predicts the same next offset, and
+				// decoding the batches it split gives the same records.
+				batches, splitErr := splitBatches(tt.in.data)
+				require.NoError(t, splitErr)
+				lastStable := int64(-1)
+				if tt.in.readCommitted {
+					lastStable = tt.in.lastStable
+				}
+				next, ok := scanNextOffset(batches, tt.in.fetchOffset, lastStable)
+				require.True(t, ok)
+				assert.Equal(t, tt.next, next)
+				pre := tt.in
+				pre.split, pre.batches = true, batches
+				preRecs, preGot := decodeBytes(&dec, pre)
+				assert.Equal(t, recValues(recs), recValues(preRecs))
+				assert.Equal(t, got.nextOffset, preGot.nextOffset)
+
 				for i, r := range recs {
 					// Every record carries its batch's epoch and its
 					// partition, and positions report them.
@@ -300,4 +319,38 @@ func TestGather(t *testing.T) {
 		offs = append(offs, r.Offset)
 	}
 	assert.Equal(t, []int64{8, 9, 100, 101, 102}, offs)
+}
+
+// TestScanNextOffset checks the cases where the batch header scan leaves
+// the next offset to the decoding, or stops early.
+func TestScanNextOffset(t *testing.T) {
+	l := txnLog(t, records.CodecNone)
+	batches, err := splitBatches(l.data)
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		name                    string
+		fetchOffset, lastStable int64
+		next                    int64
+		ok                      bool
+	}{
+		{"read uncommitted: after the last batch", 0, -1, 12, true},
+		{"last stable offset at a batch start", 0, 2, 2, true},
+		{"last stable offset inside a batch: decoding decides", 0, 1, 0, false},
+		{"fetch offset past every batch", 20, -1, 20, true},
+		{"a straddling batch already before the position is skipped", 2, 1, 2, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			next, ok := scanNextOffset(batches, tt.fetchOffset, tt.lastStable)
+			assert.Equal(t, tt.ok, ok)
+			if tt.ok {
+				assert.Equal(t, tt.next, next)
+			}
+		})
+	}
+
+	corrupt := append([]byte(nil), l.data...)
+	corrupt[len(corrupt)-1] ^= 0xff // the last batch's CRC no longer matches
+	got, err := splitBatches(corrupt)
+	require.ErrorIs(t, err, samsa.ErrCorruptBatch)
+	assert.Len(t, got, len(batches)-1, "the batches before the corrupt one are kept")
 }

@@ -14,8 +14,10 @@
 //	  └─► buffer ◄── fetcher: per broker, its partitions divided between
 //	                 WithFetchersPerBroker fetches in flight side by side,
 //	                 each in its own connection and incremental fetch
-//	                 session (KIP-227), decoded off the polling goroutine
-//	                 straight into Record[K, V] slabs
+//	                 session (KIP-227); the next Fetch goes out as soon as
+//	                 a response's batch headers tell where it starts, and
+//	                 the response is decoded while it is in flight, off the
+//	                 polling goroutine, straight into Record[K, V] slabs
 //	                 without copying record bytes (CRC, decompression,
 //	                 deserializers (serde); aborted transactions and control
 //	                 batches skipped under read_committed)

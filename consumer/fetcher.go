@@ -36,9 +36,16 @@ import (
 // (CRC, decompression, aborted transactions, deserializers) off the
 // polling goroutine, and hands the records to the buffer that Poll drains.
 //
-// Double buffering: a partition is fetched again as soon as Poll takes the
-// last of its buffered records, so the next fetch is in flight while the
-// application processes what Poll returned.
+// Pipelining: when a response arrives, the source reads each partition's
+// batch headers (no record decoding) to learn where its next fetch starts
+// and sends its next Fetch at once, within the buffered bytes bound; it
+// decodes the response while the broker prepares the next one. A partition
+// whose response it cannot read ahead (an error, a corrupt batch) waits
+// until that response was applied, and otherwise is fetched again as soon
+// as Poll takes the last of its buffered records. A seek, reset or
+// revocation meanwhile makes the next fetch's result for the partition
+// stale (incarnation), and a result is applied only if it was fetched from
+// where the buffered records end.
 type fetcher struct {
 	c    *client
 	wake chan struct{} // cap 1: pokes the planner
@@ -121,7 +128,7 @@ func (f *fetcher) plannerLoop(ctx context.Context) {
 	defer timer.Stop()
 	for {
 		c.mu.Lock()
-		plans, next, missing, orphans := f.planLocked(time.Now())
+		plans, next, missing, orphans := f.planLocked(time.Now(), nil)
 		c.mu.Unlock()
 		for _, p := range plans {
 			p.src.work <- p // never blocks: the source was idle
@@ -159,8 +166,10 @@ func (f *fetcher) plannerLoop(ctx context.Context) {
 // planLocked groups the fetchable partitions by leader into one plan per
 // idle source. It returns the plans, the earliest time a backoff ends,
 // topics missing from the metadata, and whether some partition has no
-// known leader. client.mu must be held.
-func (f *fetcher) planLocked(now time.Time) (plans []*fetchPlan, next time.Time, missing []string, orphans bool) {
+// known leader. With only set it plans the next fetch of that source alone
+// (busy with a response it decodes) from the partitions it already
+// fetches. client.mu must be held.
+func (f *fetcher) planLocked(now time.Time, only *source) (plans []*fetchPlan, next time.Time, missing []string, orphans bool) {
 	c := f.c
 	if c.isClosing() || c.bufferedBytes >= c.cfg.maxBufferedBytes {
 		return nil, time.Time{}, nil, false
@@ -169,6 +178,9 @@ func (f *fetcher) planLocked(now time.Time) (plans []*fetchPlan, next time.Time,
 	var bySource map[*source]*fetchPlan
 	seenMissing := make(map[string]bool)
 	for _, ps := range c.parts {
+		if only != nil && ps.src != only {
+			continue
+		}
 		if !ps.fetchable(now) {
 			if ps.hasPos && ps.backoffUntil.After(now) && (next.IsZero() || ps.backoffUntil.Before(next)) {
 				next = ps.backoffUntil
@@ -193,7 +205,7 @@ func (f *fetcher) planLocked(now time.Time) (plans []*fetchPlan, next time.Time,
 			continue
 		}
 		src := f.sourceForLocked(ps, p.Leader)
-		if src.busy {
+		if src != only && src.busy {
 			continue
 		}
 		if bySource == nil {
@@ -206,7 +218,7 @@ func (f *fetcher) planLocked(now time.Time) (plans []*fetchPlan, next time.Time,
 			plans = append(plans, plan)
 		}
 		plan.parts = append(plan.parts, plannedPart{
-			ps: ps, incarnation: ps.incarnation, offset: ps.position,
+			ps: ps, incarnation: ps.incarnation, offset: ps.nextFetchOffset(),
 			leaderEpoch: p.LeaderEpoch, topicID: t.ID,
 		})
 	}
@@ -298,42 +310,165 @@ func (s *source) loop(ctx context.Context) {
 // partResult is the outcome of one partition of a fetch, computed without
 // the client lock.
 type partResult struct {
-	err                       error // partition error (a kerr value), or nil
+	err                       error        // partition error (a kerr value), or nil
+	batches                   []splitBatch // split by scanAhead
+	splitErr                  error
+	ahead                     bool // the next fetch was planned from its batch headers
+	aheadSeq                  uint64
+	reserved                  int64 // bytes counted in bufferedBytes before decoding
 	dec                       decoded
 	bytes                     int64
 	highWatermark, lastStable int64
 	logStart                  int64
 }
 
-// fetch sends one plan's Fetch and applies the results.
+// fetch sends one plan's Fetch and applies the results. As soon as a
+// response arrives it works out each partition's next fetch offset from the
+// batch headers (scanAhead) and sends the source's next Fetch, so that the
+// broker prepares that response while this one is decoded; it goes on so
+// while there is something to fetch within the buffered bytes bound.
 func (s *source) fetch(ctx context.Context, plan *fetchPlan) {
 	c := s.f.c
-	results := make([]partResult, len(plan.parts))
 	start := time.Now()
 	resp, err := s.send(ctx, plan)
-	if err == nil {
-		err = s.decodeResponse(plan, resp, results)
-	}
-	if err != nil && ctx.Err() == nil {
-		c.log.Debug("consumer: fetch failed", slog.Int("broker", int(s.id)), slog.Any("error", err))
-		c.cl.TriggerRefresh()
-	}
-	c.met.fetched(s.id, time.Since(start), results)
+	for plan != nil {
+		results := make([]partResult, len(plan.parts))
+		var matched []*kmsg.FetchResponseTopicPartition
+		var next *fetchPlan
+		var pending chan sendResult
+		nextStart := time.Now()
+		if err == nil {
+			matched = matchResponse(plan, resp)
+			next = s.scanAhead(plan, matched, results)
+		}
+		if next != nil {
+			// The source waits for this goroutine below, whatever happens.
+			pending = make(chan sendResult, 1)
+			go func(next *fetchPlan) {
+				r, e := s.send(ctx, next)
+				pending <- sendResult{r, e}
+			}(next)
+		}
+		if err == nil {
+			s.decodeResponse(plan, matched, results)
+		}
+		if err != nil && ctx.Err() == nil {
+			c.log.Debug("consumer: fetch failed", slog.Int("broker", int(s.id)), slog.Any("error", err))
+			c.cl.TriggerRefresh()
+		}
+		c.met.fetched(s.id, time.Since(start), results)
 
-	now := time.Now()
-	c.mu.Lock()
-	s.busy = false
-	gotData := false
+		now := time.Now()
+		c.mu.Lock()
+		if next == nil {
+			s.busy = false
+		}
+		gotData := false
+		for i := range plan.parts {
+			if s.applyLocked(&plan.parts[i], &results[i], err, now) {
+				gotData = true
+			}
+		}
+		c.mu.Unlock()
+		s.f.wakeLocked()
+		if gotData {
+			c.wakePoll()
+		}
+		if next == nil {
+			return
+		}
+		r := <-pending
+		plan, resp, err, start = next, r.resp, r.err, nextStart
+	}
+}
+
+// sendResult is the outcome of a Fetch sent while the previous response
+// is decoded.
+type sendResult struct {
+	resp *kmsg.FetchResponse
+	err  error
+}
+
+// scanAhead reads the batch headers of each partition of a response,
+// without decoding records, to learn where its next fetch starts, and plans
+// the source's next fetch from them. A partition with an error, a corrupt
+// batch or a batch straddling the last stable offset is left to the
+// decoding as before; the others become fetchable at once, their bytes
+// counted against the buffered bytes bound. It returns the next plan, or
+// nil if there is nothing to fetch now (the source then goes idle once the
+// response is applied).
+func (s *source) scanAhead(plan *fetchPlan, matched []*kmsg.FetchResponseTopicPartition, results []partResult) *fetchPlan {
+	c := s.f.c
+	readCommitted := c.cfg.isolation == ReadCommitted
+	nexts := make([]int64, len(plan.parts))
+	ok := make([]bool, len(plan.parts))
 	for i := range plan.parts {
-		if s.applyLocked(&plan.parts[i], &results[i], err, now) {
-			gotData = true
+		rp := matched[i]
+		switch {
+		case rp == nil:
+			nexts[i], ok[i] = plan.parts[i].offset, true
+		case rp.ErrorCode == 0:
+			lastStable := int64(-1)
+			if readCommitted {
+				lastStable = rp.LastStableOffset
+			}
+			res := &results[i]
+			res.batches, res.splitErr = splitBatches(rp.RecordBatches)
+			if res.splitErr == nil {
+				nexts[i], ok[i] = scanNextOffset(res.batches, plan.parts[i].offset, lastStable)
+			}
 		}
 	}
-	c.mu.Unlock()
-	s.f.wakeLocked()
-	if gotData {
-		c.wakePoll()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.isClosing() {
+		return nil
 	}
+	for i := range plan.parts {
+		pp := &plan.parts[i]
+		ps := pp.ps
+		if !ok[i] || ps.removed || ps.incarnation != pp.incarnation || !ps.hasPos {
+			continue
+		}
+		ps.inflight = false
+		ps.ahead, ps.fetchFrom = true, nexts[i]
+		ps.aheadSeq++
+		res := &results[i]
+		res.ahead, res.aheadSeq = true, ps.aheadSeq
+		if rp := matched[i]; rp != nil {
+			res.reserved = int64(len(rp.RecordBatches))
+			c.bufferedBytes += res.reserved
+		}
+	}
+	plans, _, _, _ := s.f.planLocked(time.Now(), s)
+	if len(plans) == 0 {
+		return nil
+	}
+	return plans[0]
+}
+
+// scanNextOffset walks the batch headers of a partition's record batches
+// (split by splitBatches, so a trailing partial batch is already left out)
+// and returns the offset after the last batch the decoding examines, which
+// is where it would set the next fetch; with lastStable >= 0
+// (read_committed) the first batch at or beyond it ends the walk. It
+// reports false when only decoding can tell (a batch straddling the last
+// stable offset).
+func scanNextOffset(batches []splitBatch, fetchOffset, lastStable int64) (int64, bool) {
+	next := fetchOffset
+	for i := range batches {
+		hdr := &batches[i].hdr
+		if hdr.NextOffset() > next && lastStable >= 0 {
+			if hdr.BaseOffset >= lastStable {
+				break
+			}
+			if hdr.LastOffset() >= lastStable {
+				return 0, false
+			}
+		}
+		next = max(next, hdr.NextOffset())
+	}
+	return next, true
 }
 
 // cappedRequest caps the version of a request below what kmsg knows, for
@@ -400,11 +535,9 @@ type partKey struct {
 	partition int32
 }
 
-// decodeResponse matches the response's partitions to the plan and decodes
-// their record batches into results. Partitions the broker left out keep a
-// zero result (no data, no error).
-func (s *source) decodeResponse(plan *fetchPlan, resp *kmsg.FetchResponse, results []partResult) error {
-	c := s.f.c
+// matchResponse returns, for each partition of the plan, its part of the
+// response, or nil where the broker left it out.
+func matchResponse(plan *fetchPlan, resp *kmsg.FetchResponse) []*kmsg.FetchResponseTopicPartition {
 	byID := resp.Version >= 13
 	index := make(map[partKey]int, len(plan.parts))
 	for i := range plan.parts {
@@ -416,8 +549,8 @@ func (s *source) decodeResponse(plan *fetchPlan, resp *kmsg.FetchResponse, resul
 			k.topic = pp.ps.tp.Topic
 		}
 		index[k] = i
-		results[i].highWatermark, results[i].lastStable, results[i].logStart = -1, -1, -1
 	}
+	matched := make([]*kmsg.FetchResponseTopicPartition, len(plan.parts))
 	for ti := range resp.Topics {
 		rt := &resp.Topics[ti]
 		for pi := range rt.Partitions {
@@ -428,31 +561,47 @@ func (s *source) decodeResponse(plan *fetchPlan, resp *kmsg.FetchResponse, resul
 			} else {
 				k.topic = rt.Topic
 			}
-			i, ok := index[k]
-			if !ok {
-				continue // not asked for: ignore, as Java does
+			if i, ok := index[k]; ok {
+				matched[i] = rp // a partition not asked for is ignored, as Java does
 			}
-			res := &results[i]
-			if rp.ErrorCode != 0 {
-				res.err = kerr.ForCode(rp.ErrorCode)
-				continue
-			}
-			res.highWatermark, res.lastStable, res.logStart = rp.HighWatermark, rp.LastStableOffset, rp.LogStartOffset
-			res.bytes = int64(len(rp.RecordBatches))
-			in := decodeInput{
-				data:        rp.RecordBatches,
-				fetchOffset: plan.parts[i].offset,
-				lastStable:  -1,
-			}
-			if c.cfg.isolation == ReadCommitted {
-				in.readCommitted = true
-				in.lastStable = rp.LastStableOffset
-				in.aborted = abortedFrom(rp.AbortedTransactions)
-			}
-			res.dec = c.conv.decodePart(&s.dec, plan.parts[i].ps.tp, in)
 		}
 	}
-	return nil
+	return matched
+}
+
+// decodeResponse decodes the record batches of the plan's partitions into
+// results. Partitions the broker left out keep a zero result (no data, no
+// error).
+func (s *source) decodeResponse(plan *fetchPlan, matched []*kmsg.FetchResponseTopicPartition, results []partResult) {
+	c := s.f.c
+	for i := range plan.parts {
+		res := &results[i]
+		res.highWatermark, res.lastStable, res.logStart = -1, -1, -1
+		rp := matched[i]
+		if rp == nil {
+			continue
+		}
+		if rp.ErrorCode != 0 {
+			res.err = kerr.ForCode(rp.ErrorCode)
+			continue
+		}
+		res.highWatermark, res.lastStable, res.logStart = rp.HighWatermark, rp.LastStableOffset, rp.LogStartOffset
+		res.bytes = int64(len(rp.RecordBatches))
+		in := decodeInput{
+			data:        rp.RecordBatches,
+			fetchOffset: plan.parts[i].offset,
+			lastStable:  -1,
+			split:       true,
+			batches:     res.batches,
+			splitErr:    res.splitErr,
+		}
+		if c.cfg.isolation == ReadCommitted {
+			in.readCommitted = true
+			in.lastStable = rp.LastStableOffset
+			in.aborted = abortedFrom(rp.AbortedTransactions)
+		}
+		res.dec = c.conv.decodePart(&s.dec, plan.parts[i].ps.tp, in)
+	}
 }
 
 // applyLocked applies one partition's result to its state; it reports
@@ -461,9 +610,15 @@ func (s *source) decodeResponse(plan *fetchPlan, resp *kmsg.FetchResponse, resul
 func (s *source) applyLocked(pp *plannedPart, res *partResult, reqErr error, now time.Time) bool {
 	c := s.f.c
 	ps := pp.ps
-	ps.inflight = false
-	if ps.removed || ps.incarnation != pp.incarnation || !ps.hasPos || ps.position != pp.offset {
+	c.bufferedBytes -= res.reserved
+	if !res.ahead {
+		ps.inflight = false // else cleared by scanAhead; it may be in the next fetch
+	}
+	if ps.removed || ps.incarnation != pp.incarnation || !ps.hasPos || ps.nextFetchOffsetApplied() != pp.offset {
 		return false // reassigned, seeked or reset meanwhile: stale
+	}
+	if res.ahead && ps.ahead && ps.aheadSeq == res.aheadSeq {
+		ps.ahead = false // from now on the buffered records tell where to fetch
 	}
 	backoff := func() {
 		ps.backoffUntil = now.Add(c.cfg.backoff(ps.failures, c.jitter()))
@@ -518,7 +673,10 @@ func (s *source) applyLocked(pp *plannedPart, res *partResult, reqErr error, now
 	if d.n == 0 {
 		// Nothing to return: skip what was examined (control batches,
 		// aborted transactions) and fetch on.
-		if d.nextOffset > ps.position {
+		if n := len(ps.buffered); n > 0 {
+			last := ps.buffered[n-1]
+			last.nextOffset = max(last.nextOffset, d.nextOffset)
+		} else if d.nextOffset > ps.position {
 			ps.position = d.nextOffset
 		}
 		return ps.fetchErr != nil
@@ -527,7 +685,7 @@ func (s *source) applyLocked(pp *plannedPart, res *partResult, reqErr error, now
 		ps: ps, incarnation: ps.incarnation, recs: d.recs, n: d.n,
 		nextOffset: d.nextOffset, bytes: res.bytes,
 	}
-	ps.buffered = fp
+	ps.buffered = append(ps.buffered, fp)
 	c.buffer = append(c.buffer, fp)
 	c.bufferedBytes += fp.bytes
 	return true
@@ -536,17 +694,13 @@ func (s *source) applyLocked(pp *plannedPart, res *partResult, reqErr error, now
 // dropBufferedLocked removes a partition's buffered records from the
 // buffer. client.mu must be held.
 func (c *client) dropBufferedLocked(ps *partState) {
-	fp := ps.buffered
-	if fp == nil {
+	if len(ps.buffered) == 0 {
 		return
 	}
-	ps.buffered = nil
-	c.bufferedBytes -= fp.bytes
-	for i, have := range c.buffer {
-		if have == fp {
-			c.buffer = slices.Delete(c.buffer, i, i+1)
-			break
-		}
+	for _, fp := range ps.buffered {
+		c.bufferedBytes -= fp.bytes
 	}
+	c.buffer = slices.DeleteFunc(c.buffer, func(fp *fetchedPart) bool { return fp.ps == ps })
+	ps.buffered = nil
 	c.fetcher.wakeLocked()
 }

@@ -213,7 +213,7 @@ func (c *client) takeFetchError() error {
 	for _, ps := range c.parts {
 		// A partition's error waits until the records fetched before it
 		// were returned.
-		if ps.fetchErr != nil && ps.buffered == nil && (first == nil || compareTP(ps.tp, first.tp) < 0) {
+		if ps.fetchErr != nil && len(ps.buffered) == 0 && (first == nil || compareTP(ps.tp, first.tp) < 0) {
 			first = ps
 		}
 	}
@@ -252,7 +252,10 @@ func (c *client) collect() []span {
 		}
 		if fp.next == fp.n {
 			ps.position = max(ps.position, fp.nextOffset)
-			ps.buffered = nil
+			if len(ps.buffered) > 0 && ps.buffered[0] == fp {
+				ps.buffered[0] = nil
+				ps.buffered = ps.buffered[1:]
+			}
 			c.bufferedBytes -= fp.bytes
 			c.buffer[i] = nil
 			drained = true

@@ -45,12 +45,18 @@ type partState struct {
 	pendingRevoke bool // eager rebalance started: return nothing more from it
 	removed       bool // no longer assigned; in-flight work for it is dropped
 
-	src          *source      // the source that fetches it; see fetcher.sourceForLocked
-	inflight     bool         // included in a fetch in flight
-	buffered     *fetchedPart // fetched records Poll has not returned yet
-	backoffUntil time.Time    // not fetched (or reset) before this, after an error
-	failures     int          // failed fetches in a row, for the backoff
-	fetchErr     error        // a *FetchError for Poll to report once
+	src      *source        // the source that fetches it; see fetcher.sourceForLocked
+	inflight bool           // included in a fetch in flight
+	buffered []*fetchedPart // fetched records Poll has not returned yet, oldest first
+	// ahead is set while a fetch's response for the partition is decoded
+	// and fetchFrom, read from its batch headers, is where the next fetch
+	// may start meanwhile; aheadSeq tells apart the fetches that set it.
+	ahead        bool
+	fetchFrom    int64
+	aheadSeq     uint64
+	backoffUntil time.Time // not fetched (or reset) before this, after an error
+	failures     int       // failed fetches in a row, for the backoff
+	fetchErr     error     // a *FetchError for Poll to report once
 
 	// incarnation changes whenever the position is set out of band (seek,
 	// reset, committed offset, reassignment), so that a fetch or offset
@@ -70,10 +76,31 @@ const (
 	resetLatest
 )
 
-// fetchable reports whether the partition may be included in a new fetch.
+// fetchable reports whether the partition may be included in a new fetch:
+// positioned, not paused, and either nothing of it buffered or the response
+// of its last fetch being decoded with the next fetch offset known.
 func (ps *partState) fetchable(now time.Time) bool {
 	return ps.hasPos && !ps.paused && !ps.pendingRevoke && !ps.removed && !ps.inflight &&
-		ps.buffered == nil && ps.fetchErr == nil && !now.Before(ps.backoffUntil)
+		(ps.ahead || len(ps.buffered) == 0) && ps.fetchErr == nil && !now.Before(ps.backoffUntil)
+}
+
+// nextFetchOffset returns where the partition's next fetch starts: after
+// what is being decoded, else after what is buffered, else its position.
+func (ps *partState) nextFetchOffset() int64 {
+	if ps.ahead {
+		return ps.fetchFrom
+	}
+	return ps.nextFetchOffsetApplied()
+}
+
+// nextFetchOffsetApplied returns where the fetch after the applied ones
+// starts: after what is buffered, else at the position. A fetch's result
+// is applied only if it was sent from there.
+func (ps *partState) nextFetchOffsetApplied() int64 {
+	if n := len(ps.buffered); n > 0 {
+		return ps.buffered[n-1].nextOffset
+	}
+	return ps.position
 }
 
 // leaveSourceLocked takes the partition off its source's count.
@@ -124,6 +151,7 @@ func (c *client) applyResetPolicyLocked(ps *partState, outOfRange int64) {
 // in-flight fetch or lookup for it stale.
 func (c *client) invalidateLocked(ps *partState) {
 	ps.incarnation++
+	ps.ahead = false
 	ps.fetchErr = nil
 	ps.backoffUntil, ps.failures = time.Time{}, 0
 	c.dropBufferedLocked(ps)
