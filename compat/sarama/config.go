@@ -272,10 +272,6 @@ type consumerSettings struct {
 func consumerConfig(addrs []string, cfg *sarama.Config) (*consumerSettings, error) {
 	cc := &cfg.Consumer
 	switch {
-	case cfg.Net.TLS.Enable:
-		return nil, refuse("Net.TLS.Enable", "samsa's consumer has no TLS option yet")
-	case cfg.Net.SASL.Enable:
-		return nil, refuse("Net.SASL.Enable", "samsa's consumer has no SASL option yet")
 	case cfg.RackID != "":
 		return nil, refuse("RackID", "samsa's consumer does not fetch from follower replicas")
 	case cc.Retry.BackoffFunc != nil:
@@ -295,9 +291,12 @@ func consumerConfig(addrs []string, cfg *sarama.Config) (*consumerSettings, erro
 	if backoff <= 0 {
 		backoff = time.Millisecond
 	}
+	caps, _ := maxVersions(cfg.Version)
 	opts := []consumer.Option{
+		consumer.WithMaxVersions(caps),
 		consumer.WithBrokers(addrs...),
 		consumer.WithClientID(cfg.ClientID),
+		consumer.WithDialTimeout(cfg.Net.DialTimeout),
 		consumer.WithRequestTimeout(cfg.Net.ReadTimeout),
 		consumer.WithDefaultAPITimeout(time.Duration(cfg.Metadata.Retry.Max+1) * (cfg.Net.DialTimeout + cfg.Metadata.Retry.Backoff)),
 		consumer.WithMetadataMaxAge(refresh),
@@ -308,6 +307,12 @@ func consumerConfig(addrs []string, cfg *sarama.Config) (*consumerSettings, erro
 		consumer.WithIsolationLevel(iso),
 		consumer.WithRetryBackoff(backoff, backoff),
 		consumer.WithMaxPollRecords(pollRecords),
+	}
+	if t := tlsConfig(cfg); t != nil {
+		opts = append(opts, consumer.WithTLS(t))
+	}
+	if mech, _ := saslMechanism(cfg); mech != nil {
+		opts = append(opts, consumer.WithSASL(mech))
 	}
 	if cfg.MetricRegistry != nil {
 		opts = append(opts, consumer.WithMetricsRegistry(cfg.MetricRegistry))

@@ -311,7 +311,6 @@ func TestGroupConfigRefusals(t *testing.T) {
 		{"Consumer.Offsets.Retention", func(c *sarama.Config) { c.Consumer.Offsets.Retention = time.Hour }},
 		{"Consumer.Group.Rebalance.Retry", func(c *sarama.Config) { c.Consumer.Group.Rebalance.Retry.Max = 9 }},
 		{"Consumer.Retry.Max", func(c *sarama.Config) { c.Consumer.Retry.Max = 3 }},
-		{"Net.TLS.Enable", func(c *sarama.Config) { c.Net.TLS.Enable = true }},
 		{"RackID", func(c *sarama.Config) { c.RackID = "r1" }},
 		{"Consumer.Group.Member.UserData", func(c *sarama.Config) {
 			c.Consumer.Group.Member.UserData = []byte("x")

@@ -35,9 +35,9 @@
 // silently.
 //
 //	Field                                   samsa
-//	Version                                 >= 0.11 required; caps the producer's API versions (and
-//	                                        saramacompat's own metadata requests) at the release's;
-//	                                        the consumers negotiate up to the broker's versions
+//	Version                                 >= 0.11 required; caps the API versions of producers,
+//	                                        consumers, consumer groups and saramacompat's own
+//	                                        metadata requests at the release's
 //	ClientID                                client id of every request
 //	ChannelBufferSize                       capacity of Messages/Errors of partition consumers and claims
 //	MetricRegistry                          producer and consumer metrics, under sarama's names
@@ -46,8 +46,8 @@
 //	Net.ReadTimeout                         request timeout: the wait for each response
 //	Net.WriteTimeout                        accepted: a write is bounded with its response by Net.ReadTimeout
 //	Net.MaxOpenRequests                     producer requests in flight per connection
-//	Net.TLS                                 TLS on every connection (producer)
-//	Net.SASL PLAIN, SCRAM-SHA-256/512       SASL on every connection (producer)
+//	Net.TLS                                 TLS on every connection (producers and consumers)
+//	Net.SASL PLAIN, SCRAM-SHA-256/512       SASL on every connection (producers and consumers)
 //	Net.KeepAlive, LocalAddr, Proxy,
 //	Net.ResolveCanonicalBootstrapServers   refused unless default
 //	Metadata.Retry.Max/Backoff/BackoffFunc  how long a message waits for its topic's metadata
@@ -78,7 +78,7 @@
 //	Consumer.Return.Errors                  errors on Errors(), or logged through sarama.Logger
 //	Consumer.IsolationLevel                 read_uncommitted / read_committed
 //	Consumer.Interceptors                   OnConsume just before delivery; panics recovered
-//	Net.TLS, Net.SASL, RackID (consumers)   refused unless default
+//	RackID (consumers)                      refused unless default
 //	Consumer.Group.Session.Timeout          session timeout
 //	Consumer.Group.Heartbeat.Interval       heartbeat interval
 //	Consumer.Group.Rebalance.Timeout        JoinGroup rebalance timeout; cooperative revoke deadline
