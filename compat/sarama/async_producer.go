@@ -19,6 +19,8 @@ var _ sarama.AsyncProducer = (*asyncProducer)(nil)
 // everything accepted to be returned, closes samsa's producer and then the
 // channels. Close waits for all of them.
 type asyncProducer struct {
+	nonTransactional
+
 	core *producerCore
 
 	input     chan *sarama.ProducerMessage
@@ -242,48 +244,6 @@ func (p *asyncProducer) Close() error {
 	return nil
 }
 
-// IsTransactional reports false: saramacompat has no transactions yet.
-func (p *asyncProducer) IsTransactional() bool { return false }
-
-// TxnStatus reports what sarama reports for a producer that is not
-// idempotent: ProducerTxnFlagUninitialized.
+// TxnStatus reports sarama's status of a producer without a transactional
+// id: see txnStatus.
 func (p *asyncProducer) TxnStatus() sarama.ProducerTxnStatusFlag { return txnStatus(p.core) }
-
-// BeginTxn returns sarama.ErrNonTransactedProducer.
-func (p *asyncProducer) BeginTxn() error { return sarama.ErrNonTransactedProducer }
-
-// CommitTxn returns sarama.ErrNonTransactedProducer.
-func (p *asyncProducer) CommitTxn() error { return sarama.ErrNonTransactedProducer }
-
-// AbortTxn returns sarama.ErrNonTransactedProducer.
-func (p *asyncProducer) AbortTxn() error { return sarama.ErrNonTransactedProducer }
-
-// AddOffsetsToTxn returns sarama.ErrNonTransactedProducer.
-func (p *asyncProducer) AddOffsetsToTxn(map[string][]*sarama.PartitionOffsetMetadata, string) error {
-	return sarama.ErrNonTransactedProducer
-}
-
-// AddOffsetsToTxnWithGroupMetadata returns sarama.ErrNonTransactedProducer.
-func (p *asyncProducer) AddOffsetsToTxnWithGroupMetadata(map[string][]*sarama.PartitionOffsetMetadata, *sarama.ConsumerGroupMetadata) error {
-	return sarama.ErrNonTransactedProducer
-}
-
-// AddMessageToTxn returns sarama.ErrNonTransactedProducer.
-func (p *asyncProducer) AddMessageToTxn(*sarama.ConsumerMessage, string, *string) error {
-	return sarama.ErrNonTransactedProducer
-}
-
-// AddMessageToTxnWithGroupMetadata returns sarama.ErrNonTransactedProducer.
-func (p *asyncProducer) AddMessageToTxnWithGroupMetadata(*sarama.ConsumerMessage, *sarama.ConsumerGroupMetadata, *string) error {
-	return sarama.ErrNonTransactedProducer
-}
-
-// txnStatus is sarama's status of a producer without a transactional id:
-// Ready once an idempotent producer has its producer id, Uninitialized for
-// one that is not idempotent.
-func txnStatus(c *producerCore) sarama.ProducerTxnStatusFlag {
-	if c.set.idempotent {
-		return sarama.ProducerTxnFlagReady
-	}
-	return sarama.ProducerTxnFlagUninitialized
-}

@@ -14,6 +14,7 @@ var _ sarama.SyncProducer = (*syncProducer)(nil)
 // sends through producerCore and waits for its own outcome, so concurrent
 // callers are batched together by samsa's accumulator.
 type syncProducer struct {
+	nonTransactional
 	core    *producerCore
 	closing atomic.Bool
 	calls   sync.WaitGroup // SendMessage and SendMessages in progress
@@ -138,38 +139,6 @@ func (sp *syncProducer) Close() error {
 	return nil
 }
 
-// IsTransactional reports false: saramacompat has no transactions yet.
-func (sp *syncProducer) IsTransactional() bool { return false }
-
 // TxnStatus reports sarama's status of a producer without a transactional
-// id; see AsyncProducer.
+// id: see txnStatus.
 func (sp *syncProducer) TxnStatus() sarama.ProducerTxnStatusFlag { return txnStatus(sp.core) }
-
-// BeginTxn returns sarama.ErrNonTransactedProducer.
-func (sp *syncProducer) BeginTxn() error { return sarama.ErrNonTransactedProducer }
-
-// CommitTxn returns sarama.ErrNonTransactedProducer.
-func (sp *syncProducer) CommitTxn() error { return sarama.ErrNonTransactedProducer }
-
-// AbortTxn returns sarama.ErrNonTransactedProducer.
-func (sp *syncProducer) AbortTxn() error { return sarama.ErrNonTransactedProducer }
-
-// AddOffsetsToTxn returns sarama.ErrNonTransactedProducer.
-func (sp *syncProducer) AddOffsetsToTxn(map[string][]*sarama.PartitionOffsetMetadata, string) error {
-	return sarama.ErrNonTransactedProducer
-}
-
-// AddOffsetsToTxnWithGroupMetadata returns sarama.ErrNonTransactedProducer.
-func (sp *syncProducer) AddOffsetsToTxnWithGroupMetadata(map[string][]*sarama.PartitionOffsetMetadata, *sarama.ConsumerGroupMetadata) error {
-	return sarama.ErrNonTransactedProducer
-}
-
-// AddMessageToTxn returns sarama.ErrNonTransactedProducer.
-func (sp *syncProducer) AddMessageToTxn(*sarama.ConsumerMessage, string, *string) error {
-	return sarama.ErrNonTransactedProducer
-}
-
-// AddMessageToTxnWithGroupMetadata returns sarama.ErrNonTransactedProducer.
-func (sp *syncProducer) AddMessageToTxnWithGroupMetadata(*sarama.ConsumerMessage, *sarama.ConsumerGroupMetadata, *string) error {
-	return sarama.ErrNonTransactedProducer
-}
