@@ -204,6 +204,12 @@ func (f *fetcher) planLocked(now time.Time, only *source) (plans []*fetchPlan, n
 			orphans = true
 			continue
 		}
+		if only != nil && p.Leader != only.id {
+			// Moved to another leader: the planner fetches it from there
+			// once only is idle; planning it here would start a plan for
+			// another source that nothing sends.
+			continue
+		}
 		src := f.sourceForLocked(ps, p.Leader)
 		if src != only && src.busy {
 			continue

@@ -3,11 +3,14 @@ package consumer
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/samsa-go/samsa"
+	"github.com/samsa-go/samsa/mockbroker"
+	"github.com/samsa-go/samsa/serde"
 )
 
 // TestSourcesDivideABrokersPartitions checks how partitions are given to
@@ -74,5 +77,58 @@ func TestSourcesDivideABrokersPartitions(t *testing.T) {
 				assert.Equal(t, 0, f.sourceForLocked(p, 1).index)
 			}
 		})
+	}
+}
+
+// TestPipelinedPlanStaysOnItsSource checks the plan a busy source makes for
+// its own next fetch (planLocked with only set) when the metadata moved one
+// of its partitions to another broker meanwhile: the plan covers only the
+// partitions still led by the source's broker, and the moved partition is
+// neither marked in flight nor handed to another source, so that the
+// planner fetches it from its new leader once the source is idle.
+func TestPipelinedPlanStaysOnItsSource(t *testing.T) {
+	mb := mockbroker.NewTest(t, mockbroker.WithBrokers(2), mockbroker.WithTopic("t", 2))
+	require.NoError(t, mb.MoveLeader("t", 0, 0))
+	require.NoError(t, mb.MoveLeader("t", 1, 1))
+	cons, err := New(serde.String(), serde.String(), WithBrokers(mb.Addrs()...))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = cons.Close(context.Background()) })
+	c := cons.c
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = c.cl.Refresh(ctx, "t")
+	require.NoError(t, err)
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f := c.fetcher
+	p0 := &partState{tp: samsa.TopicPartition{Topic: "t", Partition: 0}, hasPos: true}
+	p1 := &partState{tp: samsa.TopicPartition{Topic: "t", Partition: 1}, hasPos: true}
+	// Both were led by broker 0 when the source was chosen; the metadata
+	// now says broker 1 leads partition 1.
+	s := f.sourceForLocked(p0, 0)
+	require.Same(t, s, f.sourceForLocked(p1, 0))
+	c.parts[p0.tp], c.parts[p1.tp] = p0, p1
+	defer func() { // before the lock is released, for the planner's sake
+		delete(c.parts, p0.tp)
+		delete(c.parts, p1.tp)
+		s.busy = false
+		for _, other := range f.sources {
+			other.busy = false
+		}
+	}()
+	s.busy = true // decoding a response
+
+	plans, _, _, _ := f.planLocked(time.Now(), s)
+	require.Len(t, plans, 1)
+	assert.Same(t, s, plans[0].src)
+	require.Len(t, plans[0].parts, 1)
+	assert.Same(t, p0, plans[0].parts[0].ps)
+	assert.True(t, p0.inflight)
+	assert.False(t, p1.inflight, "the moved partition is not in flight")
+	for k, other := range f.sources {
+		if other != s {
+			assert.False(t, other.busy, "source %v was made busy by another source's plan", k)
+		}
 	}
 }
