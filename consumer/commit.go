@@ -98,13 +98,15 @@ func (cm *committer) loop(ctx context.Context) {
 
 // complete records a commit's outcome and wakes whoever waits for it.
 func (cm *committer) complete(r *commitReq, err error) {
-	r.err = err
-	close(r.done)
+	// The metrics are updated before done is closed, so that a CommitSync
+	// that returns has been counted.
 	if err == nil {
 		cm.c.met.committed(len(r.offsets), nil)
 	} else {
 		cm.c.met.committed(0, err)
 	}
+	r.err = err
+	close(r.done)
 	if r.async {
 		cm.c.wakePoll()
 	}
