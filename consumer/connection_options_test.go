@@ -2,15 +2,10 @@ package consumer_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"io"
-	"math/big"
 	"net"
 	"sync"
 	"testing"
@@ -22,6 +17,7 @@ import (
 
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/consumer"
+	"github.com/samsa-go/samsa/internal/wire/wiretest"
 	"github.com/samsa-go/samsa/mockbroker"
 	"github.com/samsa-go/samsa/serde"
 )
@@ -160,29 +156,8 @@ func TestSASLReachesConnections(t *testing.T) {
 // certificate; the proxy stops, and its goroutines end, when the test ends.
 func startTLSProxy(t *testing.T, target string) (string, *x509.CertPool) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "samsa test broker"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	roots := x509.NewCertPool()
-	roots.AddCert(cert)
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
-		Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}},
-		MinVersion:   tls.VersionTLS12,
-	})
+	serverCfg, clientCfg := wiretest.TLSConfigs(t)
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", serverCfg)
 	require.NoError(t, err)
 
 	var (
@@ -244,5 +219,5 @@ func startTLSProxy(t *testing.T, target string) (string, *x509.CertPool) {
 		mu.Unlock()
 		wg.Wait()
 	})
-	return ln.Addr().String(), roots
+	return ln.Addr().String(), clientCfg.RootCAs
 }

@@ -2,15 +2,8 @@ package wire
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
-	"math/big"
 	"net"
 	"sync"
 	"testing"
@@ -186,7 +179,7 @@ func TestBrokerHangsUp(t *testing.T) {
 }
 
 func TestTLS(t *testing.T) {
-	serverCfg, clientCfg := testTLSConfigs(t)
+	serverCfg, clientCfg := wiretest.TLSConfigs(t)
 	s := wiretest.NewTLSServer(t, serverCfg, nil, func(r *wiretest.Request) wiretest.Reply {
 		if r.Key == 3 {
 			return wiretest.Reply{Resp: echoMetadata(r)}
@@ -205,32 +198,4 @@ func TestTLS(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "TLS handshake")
 	})
-}
-
-// testTLSConfigs makes a self-signed certificate for 127.0.0.1 and the
-// matching server and client configurations.
-func testTLSConfigs(t *testing.T) (server, client *tls.Config) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "samsa test broker"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	server = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
-	client = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	return server, client
 }
