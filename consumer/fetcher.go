@@ -268,8 +268,10 @@ func (f *fetcher) refreshTopics(topics []string) {
 // new to the leader goes to the leader's source with the fewest
 // partitions, the lowest index on a tie, so a broker gets a second source
 // (and connection) only once it leads two of the consumer's partitions.
-// The partition's fetch must not be in flight and nothing of it buffered
-// (fetchable), so that its records stay in order. client.mu must be held.
+// The partition may move while a response of its old source is still being
+// decoded (the pipelined fetch); its records stay in order because a result
+// is applied only if it was fetched from where the partition's buffered
+// records end (applyLocked). client.mu must be held.
 func (f *fetcher) sourceForLocked(ps *partState, leader int32) *source {
 	if ps.src != nil && ps.src.id == leader {
 		return ps.src
