@@ -221,43 +221,57 @@ func TestBufferPoolFIFO(t *testing.T) {
 	bufs := fill(t, p)
 
 	// Waiter 0 needs 32 KiB, waiters 1 and 2 need one buffer each; they
-	// queue in that order.
-	order := make(chan int, 3)
+	// queue in that order. Each keeps what it is given, so the test frees
+	// memory one buffer at a time and sees exactly who was served by it.
+	type grant struct {
+		waiter int
+		buf    []byte
+	}
+	served := make(chan grant, 3)
 	sizes := []int{32 << 10, 16 << 10, 16 << 10}
-	errs := make(chan error, 3)
 	for i, size := range sizes {
 		go func() {
 			b, err := p.Allocate(context.Background(), size, time.Minute)
-			if err == nil {
-				order <- i
-				p.Deallocate(b)
+			if err != nil {
+				t.Errorf("waiter %d: %v", i, err)
+				b = nil
 			}
-			errs <- err
+			served <- grant{i, b}
 		}()
 		waitUntil(t, "the waiter to queue", func() bool { return p.Queued() == i+1 })
 	}
+	next := func(want int) grant {
+		t.Helper()
+		select {
+		case g := <-served:
+			require.Equal(t, want, g.waiter, "served out of order")
+			return g
+		case <-time.After(10 * time.Second):
+			t.Fatalf("waiter %d was not served", want)
+			return grant{}
+		}
+	}
+
 	// One buffer is not enough for the first waiter, and the second must
 	// not overtake it.
 	p.Deallocate(bufs[0])
 	waitUntil(t, "the first waiter to gather 16 KiB", func() bool { return p.AvailableMemory() == 0 })
 	select {
-	case i := <-order:
-		t.Fatalf("waiter %d was served before the first waiter had enough", i)
+	case g := <-served:
+		t.Fatalf("waiter %d was served before the first waiter had enough", g.waiter)
 	default:
 	}
 	assert.Equal(t, 3, p.Queued())
-	p.Deallocate(bufs[1])
-	p.Deallocate(bufs[2])
-	p.Deallocate(bufs[3])
-	for range sizes {
-		require.NoError(t, result(t, errs))
+
+	var grants []grant
+	for i, b := range bufs[1:] {
+		p.Deallocate(b)
+		grants = append(grants, next(i))
 	}
-	close(order)
-	var got []int
-	for i := range order {
-		got = append(got, i)
+	assert.Equal(t, 0, p.Queued())
+	for _, g := range grants {
+		p.Deallocate(g.buf)
 	}
-	assert.Equal(t, []int{0, 1, 2}, got)
 	assert.Equal(t, 64<<10, p.AvailableMemory())
 }
 
