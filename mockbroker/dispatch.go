@@ -287,12 +287,15 @@ func (c *Cluster) runHooks(broker int32, req kmsg.Request) (kmsg.Response, error
 	return nil, nil, false
 }
 
-// frameBufs pools response frame buffers. Buffers that grew beyond
-// maxPooledFrame are left to the garbage collector so one huge fetch
-// response does not pin its memory.
+// frameBufs pools response frame buffers, so that a stream of large fetch
+// responses reuses its buffers instead of growing a new one from 4 KiB
+// each time (which cost a benchmark broker more than encoding itself).
+// Buffers beyond maxPooledFrame, twice Kafka's default fetch.max.bytes,
+// are left to the garbage collector; what the pool holds is released
+// after two idle GC cycles anyway.
 var frameBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-const maxPooledFrame = 4 << 20
+const maxPooledFrame = 100 << 20
 
 func getFrameBuf() []byte {
 	return (*frameBufs.Get().(*[]byte))[:0]

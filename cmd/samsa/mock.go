@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 
@@ -32,6 +34,7 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	synthetic := fs.Int("synthetic-fetch", -1, "benchmark mode: serve every fetch from a synthetic batch of records of this many bytes (-1: off)")
 	clusterID := fs.String("cluster-id", "", "cluster id reported in Metadata (default: random)")
 	logLevel := fs.String("log-level", "info", "log level on stderr: debug, info, warn or error")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the cluster to this file until it stops (to see what a benchmark costs the broker)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: samsa mock [flags]\n\nRuns a mock Kafka cluster on 127.0.0.1 until interrupted. The first line\non stdout is the bootstrap addresses, comma separated; logs go to stderr.\n\nflags:")
 		fs.PrintDefaults()
@@ -73,6 +76,17 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *clusterID != "" {
 		opts = append(opts, mockbroker.WithClusterID(*clusterID))
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	c, err := mockbroker.New(opts...)
 	if err != nil {
