@@ -3,29 +3,30 @@ package producer
 import (
 	"fmt"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/samsa-go/samsa/accumulator"
 )
 
 // pending is one accepted record waiting for its outcome: the
-// accumulator.Completion the producer hands to Append. Pendings are
-// recycled per producer (see pendingPool), so accepting a record allocates
-// nothing in steady state.
+// accumulator.Completion the producer hands to Append. Pendings are carved
+// out of slabs (see pendingSlab), so accepting a record allocates once per
+// slab, not per record.
 type pending struct {
 	c         *core
 	cb        Callback
+	comp      Completer
 	keySize   int
 	valueSize int
 }
 
-// OnComplete turns the accumulator's result into RecordMetadata, recycles
-// the pending, and runs the interceptors' OnAcknowledgement and the user's
-// callback, in that order. It runs on the goroutine completing the batch
-// (the sender's), never under a lock.
+// OnComplete turns the accumulator's result into RecordMetadata and runs
+// the interceptors' OnAcknowledgement and the user's callback (or
+// Completer), in that order. It runs on the goroutine completing the batch
+// (the sender's), never under a lock. It writes nothing into the pending:
+// the slab it lives in is garbage once all of its records completed.
 func (pd *pending) OnComplete(r accumulator.RecordResult) {
-	c, cb := pd.c, pd.cb
+	c := pd.c
 	md := RecordMetadata{
 		Topic:               r.Partition.Topic,
 		Partition:           r.Partition.Partition,
@@ -36,86 +37,57 @@ func (pd *pending) OnComplete(r accumulator.RecordResult) {
 	if r.Timestamp >= 0 {
 		md.Timestamp = time.UnixMilli(r.Timestamp)
 	}
-	*pd = pending{c: c}
-	c.pend.freed = append(c.pend.freed, pd)
 	if c.acker != nil {
 		c.acker.OnAcknowledgement(md, r.Err)
 	}
-	if cb != nil {
-		c.runCallback(cb, md, r.Err)
+	switch {
+	case pd.cb != nil:
+		c.runCallback(pd.cb, nil, md, r.Err)
+	case pd.comp != nil:
+		c.runCallback(nil, pd.comp, md, r.Err)
 	}
 }
 
-// runCallback calls a user callback, recovering and logging a panic so
-// that one bad callback cannot stop the sender or lose other records.
-func (c *core) runCallback(cb Callback, md RecordMetadata, err error) {
+// runCallback calls a user callback (cb, or else comp), recovering and
+// logging a panic so that one bad callback cannot stop the sender or lose
+// other records.
+func (c *core) runCallback(cb Callback, comp Completer, md RecordMetadata, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			c.log.Error("samsa: producer callback panicked", "topic", md.Topic, "partition", md.Partition,
 				"offset", md.Offset, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		}
 	}()
-	cb(md, err)
-}
-
-// pendingPool recycles pendings between the goroutines that call Send and
-// the sender goroutine that completes them. A sync.Pool would hand them
-// over one by one across processors, which costs more than the rest of an
-// append; instead the completing side collects a whole pass's worth in
-// freed (batches complete on one goroutine at a time: the sender's, or
-// Close's after the sender stopped) and moves them to a shared list under
-// one lock, and each Send takes a handful at once into its pooled
-// sendScratch.
-type pendingPool struct {
-	freed []*pending // owned by whoever completes batches
-
-	mu   sync.Mutex
-	free []*pending
-}
-
-const (
-	// pendingRefill is how many pendings a Send takes from the shared list
-	// at once.
-	pendingRefill = 64
-	// maxFreePendings bounds the shared list; beyond it pendings are left
-	// to the garbage collector.
-	maxFreePendings = 1 << 16
-)
-
-// recycle moves the pendings freed since the last call to the shared list.
-// It must run on the goroutine that completes batches.
-func (pp *pendingPool) recycle() {
-	if len(pp.freed) == 0 {
+	if cb != nil {
+		cb(md, err)
 		return
 	}
-	pp.mu.Lock()
-	room := maxFreePendings - len(pp.free)
-	if room > 0 {
-		pp.free = append(pp.free, pp.freed[:min(room, len(pp.freed))]...)
-	}
-	pp.mu.Unlock()
-	clear(pp.freed)
-	pp.freed = pp.freed[:0]
+	comp.OnCompletion(md, err)
 }
 
-// get returns a pending for c, taking it from the stash of the calling
-// Send's scratch, refilled from the shared list, or a new one.
-func (pp *pendingPool) get(c *core, sc *sendScratch) *pending {
-	if len(sc.pend) == 0 {
-		pp.mu.Lock()
-		n := min(len(pp.free), pendingRefill)
-		if n > 0 {
-			sc.pend = append(sc.pend, pp.free[len(pp.free)-n:]...)
-			clear(pp.free[len(pp.free)-n:])
-			pp.free = pp.free[:len(pp.free)-n]
-		}
-		pp.mu.Unlock()
-		if n == 0 {
-			return &pending{c: c}
-		}
+// pendingSlabSize is how many pendings one allocation provides.
+const pendingSlabSize = 128
+
+// pendingSlab hands out the pendings of one Send scratch (so of one
+// goroutine at a time) from a fresh array, taken in order and never
+// reused. Recycling pendings between the sender, which completes them,
+// and the goroutines calling Send cost a cache miss per record: a recycled
+// pending comes back on a cache line the other core wrote last. Fresh
+// ones come out of memory the allocator just cleared on the calling core,
+// in address order, which the sender then reads in the same order. An
+// array is garbage once every record in it completed (the accumulator drops
+// its references when a batch completes).
+type pendingSlab struct {
+	free []pending
+}
+
+// get returns an unused pending for c.
+func (s *pendingSlab) get(c *core) *pending {
+	if len(s.free) == 0 {
+		s.free = make([]pending, pendingSlabSize)
 	}
-	pd := sc.pend[len(sc.pend)-1]
-	sc.pend[len(sc.pend)-1] = nil
-	sc.pend = sc.pend[:len(sc.pend)-1]
+	pd := &s.free[0]
+	s.free = s.free[1:]
+	pd.c = c
 	return pd
 }

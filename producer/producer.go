@@ -74,7 +74,6 @@ type core struct {
 	sender *sender
 	wg     sync.WaitGroup // the sender and its dialers
 
-	pend    pendingPool
 	scratch sync.Pool // *sendScratch
 }
 
@@ -210,6 +209,21 @@ func (p *Producer[K, V]) Metrics() metrics.Registry { return p.c.met.reg }
 //
 // Send keeps no reference to rec. Safe for concurrent use.
 func (p *Producer[K, V]) Send(ctx context.Context, rec *Record[K, V], cb Callback) error {
+	return p.sendWith(ctx, rec, cb, nil)
+}
+
+// SendCompleter is Send with the record's outcome delivered to comp's
+// OnCompletion instead of a Callback, under the same contract: if it
+// returns an error, comp is never called; if it returns nil,
+// comp.OnCompletion (if comp is not nil) is called exactly once, where a
+// Callback would run. It lets a caller that already has an object per
+// record complete it without allocating a closure for each. Safe for
+// concurrent use.
+func (p *Producer[K, V]) SendCompleter(ctx context.Context, rec *Record[K, V], comp Completer) error {
+	return p.sendWith(ctx, rec, nil, comp)
+}
+
+func (p *Producer[K, V]) sendWith(ctx context.Context, rec *Record[K, V], cb Callback, comp Completer) error {
 	if rec == nil {
 		return ErrNilRecord
 	}
@@ -220,7 +234,7 @@ func (p *Producer[K, V]) Send(ctx context.Context, rec *Record[K, V], cb Callbac
 	if p.chain != nil {
 		rec = p.chain.OnSend(rec)
 	}
-	partition, err := p.send(ctx, rec, cb)
+	partition, err := p.send(ctx, rec, cb, comp)
 	if err != nil && c.acker != nil {
 		c.acker.OnAcknowledgement(RecordMetadata{Topic: rec.Topic, Partition: partition, Offset: -1,
 			SerializedKeySize: -1, SerializedValueSize: -1}, err)
@@ -230,7 +244,7 @@ func (p *Producer[K, V]) Send(ctx context.Context, rec *Record[K, V], cb Callbac
 
 // send is Send after the interceptors. It returns the partition chosen so
 // far (-1 if none) with any error.
-func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callback) (int32, error) {
+func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callback, comp Completer) (int32, error) {
 	c := p.c
 	topic := rec.Topic
 	partition, explicit := rec.Partition.ID()
@@ -283,8 +297,8 @@ func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callbac
 		ts = rec.Timestamp.UnixMilli()
 	}
 
-	pd := c.pend.get(c, sc)
-	pd.cb, pd.keySize, pd.valueSize = cb, fieldSize(key), fieldSize(value)
+	pd := sc.pend.get(c)
+	pd.cb, pd.comp, pd.keySize, pd.valueSize = cb, comp, fieldSize(key), fieldSize(value)
 	o := accumulator.AppendOptions{Topic: topic, Partition: partitioner.NoPartition, Partitioner: c.part,
 		Partitions: ti.parts, BlockDeadline: deadline}
 	if explicit {
@@ -292,8 +306,7 @@ func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callbac
 	}
 	res, err := c.acc.AppendWith(ctx, &o, ts, key, value, headers, pd)
 	if err != nil {
-		*pd = pending{c: c}
-		sc.pend = append(sc.pend, pd)
+		*pd = pending{} // never handed out again; drop the references
 		return res.Partition, err
 	}
 	if res.BatchIsFull || res.NewBatchCreated {
@@ -332,7 +345,7 @@ func fieldSize(b []byte) int {
 type sendScratch struct {
 	buf     []byte
 	headers []samsa.Header
-	pend    []*pending // a stash of free pendings (see pendingPool)
+	pend    pendingSlab
 }
 
 // maxKeptScratch bounds the serialization buffers kept for reuse.

@@ -78,6 +78,15 @@ func (p Partition) ID() (int32, bool) {
 // wait for buffer memory. A panic in a callback is recovered and logged.
 type Callback func(md RecordMetadata, err error)
 
+// Completer receives the outcome of one record passed to
+// [Producer.SendCompleter]. OnCompletion is called exactly as a [Callback]
+// would be: once, on the producer's sender goroutine, never while the
+// producer holds a lock, in offset order within a partition; it must not
+// block; a panic is recovered and logged.
+type Completer interface {
+	OnCompletion(md RecordMetadata, err error)
+}
+
 // RecordMetadata describes where a record was written: topic, partition,
 // offset (-1 with AcksNone), the timestamp the broker stored (create time,
 // or the broker's log append time), and the serialized key and value sizes

@@ -192,7 +192,6 @@ func (s *sender) abort() {
 	if n := s.c.acc.AbortIncomplete(errForcedClose); n > 0 {
 		s.aborted.Add(int64(n))
 	}
-	s.c.pend.recycle()
 }
 
 // runOnce is one pass of the loop. It returns how long the sender may sleep
@@ -211,7 +210,6 @@ func (s *sender) runOnce(now time.Time) time.Duration {
 	for _, b := range expired {
 		s.fail(b, s.expiryError(b, now))
 	}
-	defer c.pend.recycle()
 	if !nextExpiry.IsZero() {
 		delay = min(delay, nextExpiry.Sub(now))
 	}
@@ -318,7 +316,6 @@ func (s *sender) handleResponses(now time.Time) {
 		rs[i] = nil
 	}
 	s.respBuf = rs[:0]
-	s.c.pend.recycle()
 }
 
 // handle completes, retries or fails every batch of one answered request.

@@ -34,9 +34,10 @@ type producerCore struct {
 	// the sarama partitioners (one per topic) must be called by one
 	// goroutine at a time, and the message being partitioned travels to
 	// them through set.part.cur.
-	mu    sync.Mutex
-	rec   producer.Record[[]byte, []byte] // reused under mu: Send keeps no reference to it
-	clock createClock                     // create times of messages without a Timestamp
+	mu       sync.Mutex
+	rec      producer.Record[[]byte, []byte] // reused under mu: Send keeps no reference to it
+	clock    createClock                     // create times of messages without a Timestamp
+	carriers []carrier                       // unused carriers of the current slab (see carrier)
 
 	_ cacheLinePad
 }
@@ -195,19 +196,20 @@ func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama
 		createdMs = msg.Timestamp.UnixMilli()
 	}
 
-	// One small closure per message carries it to its completion. It is
-	// cheaper than recycling carriers between the two goroutines: a
-	// recycled one comes back on a cache line the other core last wrote,
-	// a fresh one does not.
-	cb := func(md producer.RecordMetadata, err error) { c.complete(msg, createdMs, done, md, err) }
+	if len(c.carriers) == 0 {
+		c.carriers = make([]carrier, carrierSlabSize)
+	}
+	k := &c.carriers[0]
+	*k = carrier{msg: msg, createdMs: createdMs, c: c, done: done}
 	part := c.set.part
 	for {
 		part.cur, part.err = msg, nil
-		err = c.p.Send(c.life, rec, cb)
+		err = c.p.SendCompleter(c.life, rec, k)
 		perr := part.err
 		part.cur, part.err = nil, nil
 		switch {
 		case err == nil:
+			c.carriers = c.carriers[1:]
 			return nil
 		case errors.Is(err, samsa.ErrBufferFull) && perr == nil && c.life.Err() == nil:
 			// sarama's Input blocks while its buffers are full; samsa's
@@ -219,6 +221,29 @@ func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama
 		}
 		return toSarama(err)
 	}
+}
+
+// carrier carries one message that samsa accepted to its completion: it is
+// the producer.Completer given to SendCompleter. Carriers are taken in
+// order from slabs of carrierSlabSize and never reused: recycling them
+// between the goroutine sending and samsa's sender, which completes them,
+// would bring each back on a cache line the other core wrote last, while
+// a fresh slab is memory the allocator just cleared on the sending core,
+// which the sender then reads in address order. A slab is garbage once
+// every message in it completed.
+type carrier struct {
+	msg       *sarama.ProducerMessage
+	createdMs int64
+	c         *producerCore
+	done      func(*sarama.ProducerMessage, outcome)
+}
+
+// carrierSlabSize is how many carriers one allocation provides.
+const carrierSlabSize = 128
+
+// OnCompletion implements producer.Completer.
+func (k *carrier) OnCompletion(md producer.RecordMetadata, err error) {
+	k.c.complete(k.msg, k.createdMs, k.done, md, err)
 }
 
 // byteSize is sarama's ProducerMessage.ByteSize for record batch v2.
