@@ -217,8 +217,16 @@ func (p *Producer[K, V]) Send(ctx context.Context, rec *Record[K, V], cb Callbac
 // returns an error, comp is never called; if it returns nil,
 // comp.OnCompletion (if comp is not nil) is called exactly once, where a
 // Callback would run. It lets a caller that already has an object per
-// record complete it without allocating a closure for each. Safe for
-// concurrent use.
+// record complete it without allocating a closure for each.
+//
+// A comp that also implements accumulator.Completion, given to a producer
+// without interceptors, is handed to the accumulator as it is: its
+// OnComplete is called instead of OnCompletion, with the record's
+// accumulator.RecordResult (the partition, offset, timestamp and error
+// OnCompletion would get, without the serialized sizes), at the same
+// point and under the same rules, except that a panic is not recovered:
+// it must not panic. This saves the producer's own per-record completion
+// object. Safe for concurrent use.
 func (p *Producer[K, V]) SendCompleter(ctx context.Context, rec *Record[K, V], comp Completer) error {
 	return p.sendWith(ctx, rec, nil, comp)
 }
@@ -297,16 +305,25 @@ func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callbac
 		ts = rec.Timestamp.UnixMilli()
 	}
 
-	pd := sc.pend.get(c)
-	pd.cb, pd.comp, pd.keySize, pd.valueSize = cb, comp, fieldSize(key), fieldSize(value)
+	var done accumulator.Completion
+	var pd *pending
+	if rc, ok := comp.(accumulator.Completion); ok && cb == nil && c.acker == nil {
+		done = rc // see SendCompleter
+	} else {
+		pd = sc.pend.get(c)
+		pd.cb, pd.comp, pd.keySize, pd.valueSize = cb, comp, fieldSize(key), fieldSize(value)
+		done = pd
+	}
 	o := accumulator.AppendOptions{Topic: topic, Partition: partitioner.NoPartition, Partitioner: c.part,
 		Partitions: ti.parts, BlockDeadline: deadline}
 	if explicit {
 		o.Partition = partition
 	}
-	res, err := c.acc.AppendWith(ctx, &o, ts, key, value, headers, pd)
+	res, err := c.acc.AppendWith(ctx, &o, ts, key, value, headers, done)
 	if err != nil {
-		*pd = pending{} // never handed out again; drop the references
+		if pd != nil {
+			*pd = pending{} // never handed out again; drop the references
+		}
 		return res.Partition, err
 	}
 	if res.BatchIsFull || res.NewBatchCreated {

@@ -11,6 +11,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/samsa-go/samsa"
+	"github.com/samsa-go/samsa/accumulator"
 	"github.com/samsa-go/samsa/producer"
 	"github.com/samsa-go/samsa/serde"
 )
@@ -75,18 +76,17 @@ func (o *outcome) apply(msg *sarama.ProducerMessage) {
 
 // complete is the end of one message that samsa accepted, run by the
 // callback send gives samsa (on samsa's sender goroutine, one at a time):
-// it turns samsa's metadata into the message's outcome — the offset, and
+// it turns samsa's result (timestampMs is -1 when there is none) into the
+// message's outcome — the offset, and
 // the timestamp only if it is the broker's log append time, as sarama
 // updates it only then — and hands it to done.
 func (c *producerCore) complete(msg *sarama.ProducerMessage, createdMs int64, done func(*sarama.ProducerMessage, outcome),
-	md producer.RecordMetadata, err error) {
+	offset, timestampMs int64, err error) {
 	o := outcome{err: toSarama(err)}
 	if err == nil {
-		o.offset, o.setOffset = md.Offset, !c.acksNone
-		if !md.Timestamp.IsZero() {
-			if ms := md.Timestamp.UnixMilli(); ms != createdMs {
-				o.appendMs, o.logAppend = ms, true
-			}
+		o.offset, o.setOffset = offset, !c.acksNone
+		if timestampMs >= 0 && timestampMs != createdMs {
+			o.appendMs, o.logAppend = timestampMs, true
 		}
 	}
 	done(msg, o)
@@ -241,9 +241,19 @@ type carrier struct {
 // carrierSlabSize is how many carriers one allocation provides.
 const carrierSlabSize = 128
 
+// OnComplete implements accumulator.Completion, which samsa's producer
+// calls in place of OnCompletion (see producer.Producer.SendCompleter).
+func (k *carrier) OnComplete(r accumulator.RecordResult) {
+	k.c.complete(k.msg, k.createdMs, k.done, r.Offset, r.Timestamp, r.Err)
+}
+
 // OnCompletion implements producer.Completer.
 func (k *carrier) OnCompletion(md producer.RecordMetadata, err error) {
-	k.c.complete(k.msg, k.createdMs, k.done, md, err)
+	ts := int64(-1)
+	if !md.Timestamp.IsZero() {
+		ts = md.Timestamp.UnixMilli()
+	}
+	k.c.complete(k.msg, k.createdMs, k.done, md.Offset, ts, err)
 }
 
 // byteSize is sarama's ProducerMessage.ByteSize for record batch v2.
