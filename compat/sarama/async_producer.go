@@ -104,7 +104,7 @@ func (p *asyncProducer) dispatch() {
 			sarama.Logger.Println("saramacompat: a nil message was sent to the producer; it was ignored")
 		case msg == shutdownMarker:
 			shuttingDown = true
-			res.done(1) // the marker's own slot, taken by AsyncClose
+			hand.put(msg) // the worker releases the marker's slot, taken by AsyncClose
 		case shuttingDown:
 			pErr := &sarama.ProducerError{Msg: msg, Err: sarama.ErrShuttingDown}
 			if core.set.returnErrors {
@@ -113,7 +113,7 @@ func (p *asyncProducer) dispatch() {
 				sarama.Logger.Println(pErr)
 			}
 		default:
-			res.admit()
+			res.waitRoom()
 			hand.put(msg)
 		}
 	}
@@ -126,14 +126,30 @@ func (p *asyncProducer) dispatch() {
 // exited and the queue is empty.
 func (p *asyncProducer) work() {
 	defer close(p.worked)
-	core, push := p.core, p.push
+	core, push, res := p.core, p.push, &p.res
 	for {
 		batch, ok := p.hand.take()
 		if !ok {
 			return
 		}
-		for _, msg := range batch {
-			core.sendAlone(msg, push)
+		// Count the messages as pending before any can complete; the
+		// shutdown marker, queued after every message accepted before
+		// AsyncClose, releases its own slot once they are all counted.
+		n, marker := len(batch), false
+		if batch[n-1] == shutdownMarker {
+			n, marker = n-1, true
+		}
+		res.admitted(n)
+		now := core.clock.nowMillis()
+		for i, msg := range batch[:n] {
+			core.sendAlone(msg, push, now)
+			if core.waited || i%64 == 63 {
+				core.waited = false
+				now = core.clock.nowMillis()
+			}
+		}
+		if marker {
+			res.done(1)
 		}
 		clear(batch)
 	}

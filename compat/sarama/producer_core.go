@@ -39,6 +39,7 @@ type producerCore struct {
 	rec      producer.Record[[]byte, []byte] // reused under mu: Send keeps no reference to it
 	clock    createClock                     // create times of messages without a Timestamp
 	carriers []carrier                       // unused carriers of the current slab (see carrier)
+	waited   bool                            // a send waited for buffer memory: create times are stale
 
 	_ cacheLinePad
 }
@@ -133,7 +134,7 @@ const maximumRecordOverhead = 5*binary.MaxVarintLen32 + binary.MaxVarintLen64 + 
 // (Offset, Timestamp) to the message itself, when it suits it.
 func (c *producerCore) send(msg *sarama.ProducerMessage, done func(msg *sarama.ProducerMessage, o outcome)) {
 	c.mu.Lock()
-	err := c.sendLocked(msg, done)
+	err := c.sendLocked(msg, done, -1)
 	c.mu.Unlock()
 	if err != nil {
 		done(msg, outcome{err: err})
@@ -142,14 +143,20 @@ func (c *producerCore) send(msg *sarama.ProducerMessage, done func(msg *sarama.P
 
 // sendAlone is send for a producerCore that only one goroutine ever sends
 // through, the AsyncProducer's worker: the order of its calls already
-// serializes them, and it takes no lock.
-func (c *producerCore) sendAlone(msg *sarama.ProducerMessage, done func(msg *sarama.ProducerMessage, o outcome)) {
-	if err := c.sendLocked(msg, done); err != nil {
+// serializes them, and it takes no lock. nowMs is the create time for a
+// message without a Timestamp: the worker reads the clock once for the
+// messages it took from the dispatcher together (they arrived within the
+// same millisecond or so), and again after a send had to wait (see
+// waited).
+func (c *producerCore) sendAlone(msg *sarama.ProducerMessage, done func(msg *sarama.ProducerMessage, o outcome), nowMs int64) {
+	if err := c.sendLocked(msg, done, nowMs); err != nil {
 		done(msg, outcome{err: err})
 	}
 }
 
-func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama.ProducerMessage, outcome)) error {
+// sendLocked is send under mu (or alone). nowMs is the create time of a
+// message without a Timestamp, or -1 to read the clock.
+func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama.ProducerMessage, outcome), nowMs int64) error {
 	for _, ic := range c.set.interceptors {
 		applyProducerInterceptor(ic, msg)
 	}
@@ -189,7 +196,10 @@ func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama
 	// then).
 	var createdMs int64
 	if msg.Timestamp.IsZero() {
-		createdMs = c.clock.nowMillis()
+		createdMs = nowMs
+		if createdMs < 0 {
+			createdMs = c.clock.nowMillis()
+		}
 		rec.Timestamp = time.UnixMilli(createdMs)
 	} else {
 		rec.Timestamp = msg.Timestamp
@@ -214,6 +224,7 @@ func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama
 		case errors.Is(err, samsa.ErrBufferFull) && perr == nil && c.life.Err() == nil:
 			// sarama's Input blocks while its buffers are full; samsa's
 			// Send gives up after its max block time. Wait on.
+			c.waited = true
 			continue
 		}
 		if perr != nil {

@@ -17,14 +17,15 @@ type result struct {
 // must not block, and the returner goroutine, which blocks on the
 // application's reading of Successes and Errors. It also counts the
 // messages accepted and not yet returned, for the shutdown, and bounds the
-// queue: admit blocks the dispatcher while limit results wait for the
+// queue: waitRoom blocks the dispatcher while limit results wait for the
 // application, the back-pressure sarama's unbuffered channels give.
 //
 // The per-message calls touch few shared cache lines: push (on samsa's
 // sender) takes the mutex to append, and writes nothing into the message
-// itself (the returner applies the outcomes, a batch at a time); admit (on the dispatcher) adds to
-// pending, on a line of its own that the returner touches once per batch,
-// and reads full, which changes only when the queue crosses its limit.
+// itself (the returner applies the outcomes, a batch at a time); waitRoom
+// (on the dispatcher) reads full, which changes only when the queue
+// crosses its limit. pending, on a line of its own, is written once per
+// batch: by the worker (admitted) and by the returner (done).
 // Waiters (a full queue, waitIdle) are woken under the mutex after the
 // state they wait on changed, so no wake-up is lost.
 type results struct {
@@ -50,9 +51,9 @@ func (r *results) init(limit int) {
 	r.wake = make(chan struct{}, 1)
 }
 
-// admit counts one more accepted message, first waiting while the queue is
-// full.
-func (r *results) admit() {
+// waitRoom waits while the queue is full: the dispatcher calls it before
+// it accepts a message.
+func (r *results) waitRoom() {
 	if r.full.Load() {
 		r.mu.Lock()
 		for len(r.q) >= r.limit {
@@ -62,7 +63,14 @@ func (r *results) admit() {
 		}
 		r.mu.Unlock()
 	}
-	r.pending.Add(1)
+}
+
+// admitted counts n more accepted messages, before any of them can
+// complete: the worker calls it once per batch it takes.
+func (r *results) admitted(n int) {
+	if n > 0 {
+		r.pending.Add(int64(n))
+	}
 }
 
 // hold counts one more pending slot without waiting for space.
