@@ -25,9 +25,6 @@ type client struct {
 	cl       *cluster.Cluster
 	wireOpts wire.Options
 	met      *consumerMetrics
-	// conv decodes fetched batches into the Consumer's records; set by
-	// New, never nil.
-	conv partDecoder
 	// onCommit runs the interceptors' OnCommit; set by New, never nil.
 	onCommit func(map[samsa.TopicPartition]samsa.Offset, error)
 

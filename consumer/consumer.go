@@ -35,6 +35,7 @@ import (
 type Consumer[K, V any] struct {
 	c     *client
 	chain *interceptor.ConsumerChain[Record[K, V]]
+	conv  *converter[K, V]
 }
 
 // New creates a consumer that deserializes keys and values with the given
@@ -103,7 +104,6 @@ func New[K, V any](keyDeserializer serde.Deserializer[K], valueDeserializer serd
 		closing:  make(chan struct{}),
 		closed:   make(chan struct{}),
 		parts:    make(map[samsa.TopicPartition]*partState),
-		conv:     newConverter(keyDeserializer, valueDeserializer),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.closingCtx, c.closingCancel = context.WithCancel(context.Background())
@@ -115,7 +115,7 @@ func New[K, V any](keyDeserializer serde.Deserializer[K], valueDeserializer serd
 		c.goRun(c.commits.loop)
 		c.goRun(c.group.heartbeatLoop)
 	}
-	return &Consumer[K, V]{c: c, chain: chain}, nil
+	return &Consumer[K, V]{c: c, chain: chain, conv: newConverter(keyDeserializer, valueDeserializer)}, nil
 }
 
 // Subscribe makes the consumer a member of its group, reading the

@@ -6,7 +6,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/internal/records"
 )
 
@@ -79,21 +78,14 @@ func abortedFrom(in []kmsg.FetchResponseTopicPartitionAbortedTransaction) []abor
 	return out
 }
 
-// recordSlab is the records decoded from one fetched partition, already of
-// the consumer's record type (a slab[K, V]); the fetcher and the buffer,
-// which do not know K and V, see them through this interface.
+// recordSlab is the records decoded from one fetched partition (a
+// *compactPart); the fetcher and the buffer see them through this
+// interface.
 type recordSlab interface {
 	// Len returns the number of records.
 	Len() int
 	// Position returns the offset and the leader epoch of record i.
 	Position(i int) (offset int64, leaderEpoch int32)
-}
-
-// partDecoder decodes the record batches of fetched partitions into the
-// consumer's records; the Consumer[K, V] provides one (a *converter[K, V]).
-// Safe for concurrent use: every broker's fetch goroutine calls it.
-type partDecoder interface {
-	decodePart(dec *records.Decoder, tp samsa.TopicPartition, in decodeInput) decoded
 }
 
 // decoded is the outcome of decoding one fetched partition.

@@ -54,8 +54,7 @@ func BenchmarkFetchDecode(b *testing.B) {
 	const batches, perBatch = 16, 64
 	for _, codec := range []records.Codec{records.CodecNone, records.CodecLZ4, records.CodecZstd} {
 		body := fetchResponseBytes(b, batches, perBatch, 100, codec)
-		c := &Consumer[[]byte, []byte]{}
-		cv := newConverter(serde.Bytes(), serde.Bytes())
+		c := &Consumer[[]byte, []byte]{conv: newConverter(serde.Bytes(), serde.Bytes())}
 		tp := samsa.TopicPartition{Topic: "bench"}
 		b.Run(codec.String(), func(b *testing.B) {
 			var dec records.Decoder
@@ -69,7 +68,7 @@ func BenchmarkFetchDecode(b *testing.B) {
 					b.Fatal(err)
 				}
 				p := &resp.Topics[0].Partitions[0]
-				d := cv.decodePart(&dec, tp, decodeInput{data: p.RecordBatches, lastStable: -1})
+				d := decodePart(&dec, tp, decodeInput{data: p.RecordBatches, lastStable: -1})
 				if d.err != nil || d.n != batches*perBatch {
 					b.Fatalf("decoded %d records: %v", d.n, d.err)
 				}

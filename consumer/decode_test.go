@@ -83,18 +83,24 @@ func recValues(recs []Record[[]byte, []byte]) []string {
 	return out
 }
 
-// decodeBytes decodes a fetched partition as a Consumer[[]byte, []byte]
-// does and returns its records with the outcome.
-func decodeBytes(dec *records.Decoder, in decodeInput) ([]Record[[]byte, []byte], decoded) {
-	d := newConverter(serde.Bytes(), serde.Bytes()).decodePart(dec, samsa.TopicPartition{Topic: "t", Partition: 3}, in)
+// decodeAs decodes a fetched partition and builds its records as the Poll
+// of a Consumer[K, V] with these deserializers does.
+func decodeAs[K, V any](keyDe serde.Deserializer[K], valDe serde.Deserializer[V], dec *records.Decoder, tp samsa.TopicPartition, in decodeInput) ([]Record[K, V], decoded) {
+	d := decodePart(dec, tp, in)
 	if d.recs == nil {
 		return nil, d
 	}
-	recs := d.recs.(slab[[]byte, []byte])
-	if len(recs) != d.n {
-		panic("decoded count differs from the slab")
+	if d.recs.Len() != d.n {
+		panic("decoded count differs from the part")
 	}
-	return recs, d
+	c := &Consumer[K, V]{conv: newConverter(keyDe, valDe)}
+	return c.gather([]span{{recs: d.recs, to: d.n}}), d
+}
+
+// decodeBytes decodes a fetched partition as a Consumer[[]byte, []byte]
+// does and returns its records with the outcome.
+func decodeBytes(dec *records.Decoder, in decodeInput) ([]Record[[]byte, []byte], decoded) {
+	return decodeAs(serde.Bytes(), serde.Bytes(), dec, samsa.TopicPartition{Topic: "t", Partition: 3}, in)
 }
 
 func TestDecodePartition(t *testing.T) {
@@ -250,9 +256,8 @@ func TestConverterDeserializers(t *testing.T) {
 	var dec records.Decoder
 
 	t.Run("a failing value is the record's error", func(t *testing.T) {
-		d := newConverter[string, int](serde.String(), atoi).decodePart(&dec, tp, in)
+		recs, d := decodeAs[string, int](serde.String(), atoi, &dec, tp, in)
 		require.NoError(t, d.err)
-		recs := d.recs.(slab[string, int])
 		require.Len(t, recs, 3)
 		assert.Equal(t, []int{1, 0, 3}, []int{recs[0].Value, recs[1].Value, recs[2].Value})
 		assert.Equal(t, "k-x", recs[1].Key, "the key still deserialized")
@@ -265,8 +270,7 @@ func TestConverterDeserializers(t *testing.T) {
 		assert.NoError(t, recs[2].Err)
 	})
 	t.Run("a panicking key deserializer fails the record, and the key wins", func(t *testing.T) {
-		d := newConverter[string, int](panicky, atoi).decodePart(&dec, tp, in)
-		recs := d.recs.(slab[string, int])
+		recs, _ := decodeAs[string, int](panicky, atoi, &dec, tp, in)
 		require.Len(t, recs, 3)
 		var se *serde.Error
 		require.ErrorAs(t, recs[1].Err, &se)
@@ -277,8 +281,7 @@ func TestConverterDeserializers(t *testing.T) {
 		assert.Equal(t, "k-3", recs[2].Key)
 	})
 	t.Run("headers, timestamps and positions", func(t *testing.T) {
-		d := newConverter(serde.Bytes(), serde.String()).decodePart(&dec, tp, in)
-		recs := d.recs.(slab[[]byte, string])
+		recs, d := decodeAs(serde.Bytes(), serde.String(), &dec, tp, in)
 		require.Len(t, recs, 3)
 		for i, r := range recs {
 			assert.Equal(t, int64(40+i), r.Offset)
@@ -296,29 +299,47 @@ func TestConverterDeserializers(t *testing.T) {
 }
 
 func TestGather(t *testing.T) {
-	recs := make(slab[[]byte, []byte], 10)
-	for i := range recs {
-		recs[i].Offset = int64(i)
+	var dec records.Decoder
+	decode := func(tp samsa.TopicPartition, values ...string) recordSlab {
+		d := decodePart(&dec, tp, decodeInput{data: oneBatch(t, values...), fetchOffset: 40, lastStable: -1})
+		require.NoError(t, d.err)
+		require.Equal(t, len(values), d.n)
+		return d.recs
 	}
-	other := make(slab[[]byte, []byte], 3)
-	for i := range other {
-		other[i].Offset = int64(100 + i)
+	tp1, tp2 := samsa.TopicPartition{Topic: "a", Partition: 1}, samsa.TopicPartition{Topic: "b", Partition: 2}
+	one := decode(tp1, "0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
+	other := decode(tp2, "x", "y", "z")
+	c := &Consumer[[]byte, string]{conv: newConverter(serde.Bytes(), serde.String())}
+
+	got := c.gather([]span{{recs: one, from: 2, to: 6}})
+	require.Len(t, got, 4)
+	assert.Equal(t, 4, cap(got))
+	for i, r := range got {
+		assert.Equal(t, int64(42+i), r.Offset)
+		assert.Equal(t, strconv.Itoa(2+i), r.Value)
+		assert.Equal(t, tp1, r.TopicPartition())
 	}
-	c := &Consumer[[]byte, []byte]{}
+	// Keys alias the fetched bytes, capacity capped so that appending to
+	// one copies rather than overwriting what follows it.
+	assert.Equal(t, len(got[0].Key), cap(got[0].Key))
+	again := c.gather([]span{{recs: one, from: 2, to: 3}})
+	assert.Same(t, &got[0].Key[0], &again[0].Key[0], "no copy of the record bytes")
+	_ = append(got[0].Key, 'X')
+	assert.Equal(t, "k-2", string(again[0].Key))
+	assert.Equal(t, "3", got[1].Value, "the next record is untouched by an append")
 
-	one := c.gather([]span{{recs: recs, from: 2, to: 6}})
-	require.Len(t, one, 4)
-	assert.Equal(t, 4, cap(one), "capacity capped: appending copies")
-	assert.Same(t, &recs[2], &one[0], "one partition: no copy")
-	one = append(one, Record[[]byte, []byte]{Offset: -1})
-	assert.Equal(t, int64(6), recs[6].Offset, "the slab is untouched by an append")
-
-	two := c.gather([]span{{recs: recs, from: 8, to: 10}, {recs: other, from: 0, to: 3}})
+	two := c.gather([]span{{recs: one, from: 8, to: 10}, {recs: other, from: 0, to: 3}})
 	var offs []int64
+	var vals []string
 	for _, r := range two {
 		offs = append(offs, r.Offset)
+		vals = append(vals, r.Value)
 	}
-	assert.Equal(t, []int64{8, 9, 100, 101, 102}, offs)
+	assert.Equal(t, []int64{48, 49, 40, 41, 42}, offs)
+	assert.Equal(t, []string{"8", "9", "x", "y", "z"}, vals)
+	assert.Equal(t, tp2, two[4].TopicPartition())
+	assert.Equal(t, []samsa.Header{{Key: "h", Value: []byte("z")}}, two[4].Headers)
+	assert.Len(t, two[4].Headers, cap(two[4].Headers), "headers cannot be appended into a neighbour's")
 }
 
 // TestScanNextOffset checks the cases where the batch header scan leaves

@@ -608,7 +608,7 @@ func (s *source) decodeResponse(plan *fetchPlan, matched []*kmsg.FetchResponseTo
 			in.lastStable = rp.LastStableOffset
 			in.aborted = abortedFrom(rp.AbortedTransactions)
 		}
-		res.dec = c.conv.decodePart(&s.dec, plan.parts[i].ps.tp, in)
+		res.dec = decodePart(&s.dec, plan.parts[i].ps.tp, in)
 	}
 }
 

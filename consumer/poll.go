@@ -47,14 +47,14 @@ func spansLen(spans []span) int {
 // value and header bytes are not copied from the fetched data: deserializers
 // that alias their input (serde.Bytes) return slices of it, which stay valid
 // (they are never reused) but must not be modified. The returned slice is
-// the caller's: no later Poll returns or changes its records (it may share
-// its backing array with records of later polls, beyond its capacity).
+// the caller's: no later Poll returns or changes its records.
 //
-// Keys and values are deserialized when a fetch arrives, on the fetch
-// goroutine of its broker, so deserializers run concurrently (as
-// serde.Deserializer permits) and may run for records that a Seek or a
-// revocation then discards. A deserializer that panics is treated like
-// one that failed: the record is returned with Err set.
+// Fetched batches are checked and indexed as they arrive, on the fetch
+// goroutine of their broker; keys and values are deserialized by Poll, on
+// the caller's goroutine, for the records it returns (as the Java client
+// does), so a deserializer runs for no record that a Seek or a revocation
+// discards. A deserializer that panics is treated like one that failed:
+// the record is returned with Err set.
 //
 // Poll is meant for one goroutine; concurrent calls are serialized. Call
 // it at least every max poll interval while in a group, or the consumer
@@ -109,6 +109,13 @@ func (c *client) poll(ctx context.Context, deliver func([]span)) error {
 		}
 		if spans := c.collect(); len(spans) > 0 {
 			deliver(spans)
+			for i := range spans {
+				// A span that reaches the end of its part drained it
+				// (collect dropped the part from the buffer).
+				if p, ok := spans[i].recs.(*compactPart); ok && spans[i].to == p.Len() {
+					p.recycle()
+				}
+			}
 			clear(spans) // let the fetched data go once the records were handed out
 			return nil
 		}

@@ -175,7 +175,8 @@ func (d *Decoder) Records(hdr BatchHeader, batch []byte, dst []Record) ([]Record
 type RecordIter struct {
 	d       *Decoder // keeps a grown header buffer for the next Iter
 	hdr     BatchHeader
-	p       []byte
+	section []byte // the records section, uncompressed
+	p       []byte // what is left of it
 	index   int
 	err     error
 	headers []Header
@@ -198,6 +199,7 @@ func (d *Decoder) Iter(hdr BatchHeader, batch []byte) RecordIter {
 	if it.err == nil {
 		it.err = checkCount(&hdr, it.p)
 	}
+	it.section = it.p
 	return it
 }
 
@@ -217,6 +219,7 @@ func (d *Decoder) IterKeep(hdr BatchHeader, batch []byte) RecordIter {
 	if it.err == nil {
 		it.err = checkCount(&hdr, it.p)
 	}
+	it.section = it.p
 	return it
 }
 
@@ -257,6 +260,11 @@ func (it *RecordIter) Next(r *Record) bool {
 	it.index++
 	return true
 }
+
+// Section returns the batch's records section, decompressed: the bytes
+// that every record's key, value and header slices point into, so that a
+// caller can keep a record as offsets into it rather than as slices.
+func (it *RecordIter) Section() []byte { return it.section }
 
 // Err returns the error that stopped the iteration, or nil once every
 // record has been read.
