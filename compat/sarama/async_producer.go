@@ -11,7 +11,7 @@ var _ sarama.AsyncProducer = (*asyncProducer)(nil)
 // asyncProducer is sarama.AsyncProducer on samsa's producer.
 //
 // Goroutines: the dispatcher reads Input and queues each message (handoff,
-// ChannelBufferSize messages); the worker sends them through producerCore
+// see handoffLimit); the worker sends them through producerCore
 // (interceptors, size check, encoders, the user's partitioner, samsa's
 // Send); samsa's sender goroutine completes messages into the
 // results queue; the returner hands each result to Successes or Errors
@@ -81,7 +81,7 @@ func newAsyncProducer(core *producerCore) *asyncProducer {
 	}
 	p.res.init(max(core.set.channelBuffer*32, 8192))
 	p.push = p.res.push
-	p.hand.init(core.set.channelBuffer)
+	p.hand.init(handoffLimit(core.set.channelBuffer))
 	go p.dispatch()
 	go p.work()
 	go p.returner()

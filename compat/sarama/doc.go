@@ -16,7 +16,7 @@
 // The package sits in front of samsa's pipelines and translates:
 //
 //	sarama.ProducerMessage (AsyncProducer: Input ─► dispatcher ─► a queue
-//	  of ChannelBufferSize messages ─► worker, which runs the steps below)
+//	  of 16 × ChannelBufferSize messages ─► worker, which runs the steps below)
 //	  ─► interceptors, MaxMessageBytes check, Encode
 //	  ─► producer.Producer[[]byte, []byte].Send (the user's sarama
 //	     partitioner runs inside it, one instance per topic)

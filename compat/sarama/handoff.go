@@ -10,11 +10,13 @@ import (
 // which reads Input, and its worker, which runs each message through
 // producerCore.send (interceptors, encoders, the sarama partitioner,
 // samsa's Send). It plays the part of sarama's internal channels of
-// ChannelBufferSize messages between its dispatcher and its partition
-// producers, with one difference that matters on few cores: the two sides
-// wake each other once per batch, not once per message. The worker takes
-// everything queued at once; the dispatcher, when the queue is full, waits
-// until the worker has taken it.
+// ChannelBufferSize messages between its dispatcher, its topic and
+// partition producers and its broker producers, which together hold a
+// few thousand messages for a topic of a dozen partitions; its limit is
+// of that order (handoffLimit). One difference matters on few cores: the
+// two sides wake each other once per batch, not once per message. The
+// worker takes everything queued at once; the dispatcher, when the queue
+// is full, waits until the worker has taken it.
 //
 // One goroutine puts (the dispatcher), one takes (the worker); both may
 // block, and close ends the worker once the queue is empty.
@@ -29,6 +31,12 @@ type handoff struct {
 	wake        chan struct{} // to the worker: messages queued, or closed
 	room        chan struct{} // to the dispatcher: the queue was taken
 }
+
+// handoffLimit is the capacity of an AsyncProducer's handoff for a
+// ChannelBufferSize of channelBuffer. A queue of only ChannelBufferSize
+// fills whenever the worker waits for a processor behind the goroutines
+// writing to Input, and then stops them too.
+func handoffLimit(channelBuffer int) int { return max(channelBuffer*16, 4096) }
 
 func (h *handoff) init(limit int) {
 	h.limit = max(limit, 1)
