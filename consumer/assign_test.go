@@ -78,6 +78,24 @@ func TestAssignConsumesEverything(t *testing.T) {
 	assert.Equal(t, int64(perPartition), late[0].Offset)
 }
 
+// TestResetLooksUpMissingMetadataAtOnce: partitions assigned by hand
+// before the consumer has metadata about their topic are reset as soon as
+// that metadata arrives, not after a retry backoff (once 100 ms of start-up
+// latency for every such consumer).
+func TestResetLooksUpMissingMetadataAtOnce(t *testing.T) {
+	mb := mockbroker.NewTest(t, mockbroker.WithBrokers(2), mockbroker.WithTopic("fresh", 2))
+	p := newProducer(t, mb)
+	p.produceValues("fresh", 0, "a", "b")
+	p.produceValues("fresh", 1, "c")
+	// A backoff far beyond the poll's deadline: only a reset without one
+	// returns records in time.
+	c := newStringConsumer(t, mb, consumer.WithAutoOffsetReset(consumer.ResetEarliest),
+		consumer.WithRetryBackoff(time.Hour, time.Hour))
+	require.NoError(t, c.Assign(tp("fresh", 0), tp("fresh", 1)))
+	got := pollN(t, c, 3)
+	assert.ElementsMatch(t, []string{"a", "b", "c"}, values(got))
+}
+
 func TestMaxPollRecords(t *testing.T) {
 	mb := mockbroker.NewTest(t, mockbroker.WithTopic("t", 1))
 	p := newProducer(t, mb)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -61,14 +62,32 @@ func (c *client) resolvePositions(ctx context.Context) error {
 			c.mu.Unlock()
 		}
 	}
-	// Offset resets, grouped by leader.
+	// Offset resets, grouped by leader. Topics missing from the metadata
+	// (partitions assigned by hand before any metadata about them) are
+	// looked up and the resets retried at once, rather than after a
+	// retry backoff.
+	missing := c.resetPositions(ctx, &errs)
+	if len(missing) > 0 {
+		if _, err := c.cl.Refresh(ctx, missing...); err != nil {
+			errs.set(err)
+		} else if missing = c.resetPositions(ctx, &errs); len(missing) > 0 {
+			errs.set(fmt.Errorf("%w: no metadata for %v", kerr.UnknownTopicOrPartition, missing))
+		}
+	}
+	return errs.err
+}
+
+// resetPositions looks up the offsets that partitions without a position
+// reset to, one ListOffsets per leader, and sets them. Failures go to errs;
+// it returns the topics missing from the metadata, whose partitions it
+// left alone.
+func (c *client) resetPositions(ctx context.Context, errs *firstErr) (missing []string) {
 	snap := c.cl.Snapshot()
 	type leaderReq struct {
 		parts []pendingPart
 		epoch []int32
 	}
 	byLeader := make(map[int32]*leaderReq)
-	var missing []string
 	c.mu.Lock()
 	for tp, ps := range c.parts {
 		if ps.reset == resetNone || ps.hasPos {
@@ -76,7 +95,9 @@ func (c *client) resolvePositions(ctx context.Context) error {
 		}
 		t := snap.Topics[tp.Topic]
 		if t == nil {
-			missing = append(missing, tp.Topic)
+			if !slices.Contains(missing, tp.Topic) {
+				missing = append(missing, tp.Topic)
+			}
 			continue
 		}
 		p, ok := t.Partition(tp.Partition)
@@ -94,13 +115,6 @@ func (c *client) resolvePositions(ctx context.Context) error {
 		lr.epoch = append(lr.epoch, p.LeaderEpoch)
 	}
 	c.mu.Unlock()
-	if len(missing) > 0 {
-		if _, err := c.cl.Refresh(ctx, missing...); err != nil {
-			errs.set(err)
-		} else {
-			errs.set(fmt.Errorf("%w: metadata for %v was missing", kerr.LeaderNotAvailable, missing))
-		}
-	}
 	for leader, lr := range byLeader {
 		targets := make([]resetTarget, len(lr.parts))
 		c.mu.Lock()
@@ -133,7 +147,7 @@ func (c *client) resolvePositions(ctx context.Context) error {
 		c.fetcher.wakeLocked()
 		c.mu.Unlock()
 	}
-	return errs.err
+	return missing
 }
 
 // listOffsets asks a leader for the earliest or latest offsets of some

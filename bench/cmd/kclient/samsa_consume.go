@@ -23,7 +23,7 @@ func (samsaClient) Module() string { return "github.com/samsa-go/samsa" }
 
 func (samsaClient) ConsumeSettings(cfg workload.Config) []workload.Setting {
 	return []workload.Setting{
-		{Name: "assignment", Value: "Assign(every partition), no group, WithAutoOffsetReset(ResetEarliest)"},
+		{Name: "assignment", Value: "Assign(every partition), then Seek(partition, 0) for each, no group"},
 		{Name: "fetch.max.bytes", Value: fmt.Sprintf("WithFetchMaxBytes(%d)", cfg.FetchMaxBytes)},
 		{Name: "max.partition.fetch.bytes", Value: fmt.Sprintf("WithMaxPartitionFetchBytes(%d)", cfg.PartitionFetchBytes)},
 		{Name: "fetch.min.bytes", Value: fmt.Sprintf("WithFetchMinBytes(%d)", cfg.FetchMinBytes)},
@@ -35,13 +35,12 @@ func (samsaClient) ConsumeSettings(cfg workload.Config) []workload.Setting {
 }
 
 // Consume polls one samsa consumer assigned every partition, from offset
-// 0 (the partitions have no committed offsets and no group).
+// 0 (no group, so no committed offsets are looked up).
 func (s samsaClient) Consume(ctx context.Context, cfg workload.Config) (workload.Result, error) {
 	start := time.Now()
 	c, err := consumer.New(serde.Bytes(), serde.Bytes(),
 		consumer.WithBrokers(cfg.Brokers...),
 		consumer.WithClientID("kbench"),
-		consumer.WithAutoOffsetReset(consumer.ResetEarliest),
 		consumer.WithFetchMaxBytes(int32(cfg.FetchMaxBytes)),
 		consumer.WithMaxPartitionFetchBytes(int32(cfg.PartitionFetchBytes)),
 		consumer.WithFetchMinBytes(int32(cfg.FetchMinBytes)),
@@ -57,6 +56,13 @@ func (s samsaClient) Consume(ctx context.Context, cfg workload.Config) (workload
 	}
 	if err := c.Assign(tps...); err != nil {
 		return workload.Result{}, fmt.Errorf("samsa: %w", err)
+	}
+	for _, tp := range tps {
+		// Start at offset 0, as the other clients are told to, rather
+		// than looking up the earliest offset first.
+		if err := c.Seek(tp, 0); err != nil {
+			return workload.Result{}, fmt.Errorf("samsa: %w", err)
+		}
 	}
 	var seen, sum int64
 	for seen < cfg.Records {
