@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -106,6 +107,36 @@ func TestMockRunsUntilCancelled(t *testing.T) {
 	_, err = net.DialTimeout("tcp", addrs[0], time.Second)
 	assert.Error(t, err, "the cluster is closed")
 	assert.Contains(t, stderr.String(), "shutting down")
+}
+
+func TestMockCPUProfile(t *testing.T) {
+	profile := filepath.Join(t.TempDir(), "mock.prof")
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runMock(ctx, []string{"--cpuprofile", profile}, pw, &stderr)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	require.NoError(t, err)
+	metadata(t, strings.TrimSpace(line))
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("runMock did not return after cancel")
+	}
+	// A CPU profile is gzip-compressed protobuf: it starts with gzip's magic.
+	b, err := os.ReadFile(profile)
+	require.NoError(t, err)
+	require.Greater(t, len(b), 2)
+	assert.Equal(t, []byte{0x1f, 0x8b}, b[:2])
+
+	err = runMock(context.Background(), []string{"--cpuprofile", filepath.Join(t.TempDir(), "missing", "dir", "p")}, io.Discard, io.Discard)
+	assert.ErrorContains(t, err, "--cpuprofile")
 }
 
 func TestMockUsageErrors(t *testing.T) {
