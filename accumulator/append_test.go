@@ -358,3 +358,30 @@ type constPartitioner int32
 func (c constPartitioner) Partition(string, []byte, []byte, partitioner.Partitions) int32 {
 	return int32(c)
 }
+
+func TestCompleteReportsLogAppendTime(t *testing.T) {
+	a, _ := newTestAcc(t)
+	tp0 := tpN(0)
+	for _, tc := range []struct {
+		name          string
+		logAppendTime int64
+		wantTimestamp int64
+		wantLogAppend bool
+	}{
+		{"create time", -1, 1000, false},
+		{"log append time", 5000, 5000, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var rec recorder
+			mustAppend(t, a, tp0, &rec, 0, value(10, 'a'))
+			bs := a.Drain(time.Now(), 1, []samsa.TopicPartition{tp0}, 1<<20)
+			require.Len(t, bs, 1)
+			require.True(t, bs[0].Complete(7, tc.logAppendTime, nil))
+			got := rec.outcomes()
+			require.Len(t, got, 1)
+			assert.Equal(t, tc.wantTimestamp, got[0].res.Timestamp)
+			assert.Equal(t, tc.wantLogAppend, got[0].res.LogAppendTime)
+			assert.Equal(t, int64(7), got[0].res.Offset)
+		})
+	}
+}

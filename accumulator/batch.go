@@ -39,6 +39,8 @@ type RecordResult struct {
 	// LogAppendTime, otherwise the record's own timestamp; -1 if the record
 	// failed.
 	Timestamp int64
+	// LogAppendTime reports that Timestamp is the broker's log append time.
+	LogAppendTime bool
 	// Err is nil if the record was written, else why it was not.
 	Err error
 }
@@ -274,7 +276,7 @@ func (b *Batch) complete(baseOffset, logAppendTime int64, err error, errOf func(
 		if e == nil {
 			res.Timestamp = r.ts
 			if logAppendTime >= 0 {
-				res.Timestamp = logAppendTime
+				res.Timestamp, res.LogAppendTime = logAppendTime, true
 			}
 			if baseOffset >= 0 {
 				res.Offset = baseOffset + int64(i)

@@ -81,6 +81,7 @@ func newAsyncProducer(core *producerCore) *asyncProducer {
 	}
 	p.res.init(max(core.set.channelBuffer*32, 8192))
 	p.push = p.res.push
+	core.sink = p.push
 	p.hand.init(handoffLimit(core.set.channelBuffer))
 	go p.dispatch()
 	go p.work()
@@ -126,7 +127,7 @@ func (p *asyncProducer) dispatch() {
 // exited and the queue is empty.
 func (p *asyncProducer) work() {
 	defer close(p.worked)
-	core, push, res := p.core, p.push, &p.res
+	core, res := p.core, &p.res
 	for {
 		batch, ok := p.hand.take()
 		if !ok {
@@ -142,7 +143,7 @@ func (p *asyncProducer) work() {
 		res.admitted(n)
 		now := core.clock.nowMillis()
 		for i, msg := range batch[:n] {
-			core.sendAlone(msg, push, now)
+			core.sendAlone(msg, now)
 			if core.waited || i%64 == 63 {
 				core.waited = false
 				now = core.clock.nowMillis()

@@ -40,6 +40,9 @@ type producerCore struct {
 	clock    createClock                     // create times of messages without a Timestamp
 	carriers []carrier                       // unused carriers of the current slab (see carrier)
 	waited   bool                            // a send waited for buffer memory: create times are stale
+	// sink receives the outcomes of the messages sendAlone sends: the
+	// AsyncProducer's results queue. Set before the first send.
+	sink func(*sarama.ProducerMessage, outcome)
 
 	_ cacheLinePad
 }
@@ -75,22 +78,18 @@ func (o *outcome) apply(msg *sarama.ProducerMessage) {
 	}
 }
 
-// complete is the end of one message that samsa accepted, run by the
-// callback send gives samsa (on samsa's sender goroutine, one at a time):
-// it turns samsa's result (timestampMs is -1 when there is none) into the
-// message's outcome — the offset, and
-// the timestamp only if it is the broker's log append time, as sarama
-// updates it only then — and hands it to done.
-func (c *producerCore) complete(msg *sarama.ProducerMessage, createdMs int64, done func(*sarama.ProducerMessage, outcome),
-	offset, timestampMs int64, err error) {
-	o := outcome{err: toSarama(err)}
-	if err == nil {
-		o.offset, o.setOffset = offset, !c.acksNone
-		if timestampMs >= 0 && timestampMs != createdMs {
-			o.appendMs, o.logAppend = timestampMs, true
+// outcomeOf turns samsa's result for one message into its outcome: the
+// offset, and the timestamp only if it is the broker's log append time,
+// as sarama updates it only then. It runs on samsa's sender goroutine.
+func (c *producerCore) outcomeOf(r accumulator.RecordResult) outcome {
+	o := outcome{err: toSarama(r.Err)}
+	if r.Err == nil {
+		o.offset, o.setOffset = r.Offset, !c.acksNone
+		if r.LogAppendTime {
+			o.appendMs, o.logAppend = r.Timestamp, true
 		}
 	}
-	done(msg, o)
+	return o
 }
 
 func newProducerCore(addrs []string, cfg *sarama.Config) (*producerCore, error) {
@@ -148,14 +147,16 @@ func (c *producerCore) send(msg *sarama.ProducerMessage, done func(msg *sarama.P
 // messages it took from the dispatcher together (they arrived within the
 // same millisecond or so), and again after a send had to wait (see
 // waited).
-func (c *producerCore) sendAlone(msg *sarama.ProducerMessage, done func(msg *sarama.ProducerMessage, o outcome), nowMs int64) {
-	if err := c.sendLocked(msg, done, nowMs); err != nil {
-		done(msg, outcome{err: err})
+// Outcomes go to c.sink.
+func (c *producerCore) sendAlone(msg *sarama.ProducerMessage, nowMs int64) {
+	if err := c.sendLocked(msg, nil, nowMs); err != nil {
+		c.sink(msg, outcome{err: err})
 	}
 }
 
 // sendLocked is send under mu (or alone). nowMs is the create time of a
-// message without a Timestamp, or -1 to read the clock.
+// message without a Timestamp, or -1 to read the clock. A nil done means
+// c.sink.
 func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama.ProducerMessage, outcome), nowMs int64) error {
 	for _, ic := range c.set.interceptors {
 		applyProducerInterceptor(ic, msg)
@@ -191,35 +192,37 @@ func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama
 			rec.Headers[i] = samsa.Header{Key: string(h.Key), Value: h.Value}
 		}
 	}
-	// An explicit create time makes a broker's log append time tell
-	// itself apart in the acknowledgement (sarama updates Timestamp only
-	// then).
-	var createdMs int64
 	if msg.Timestamp.IsZero() {
-		createdMs = nowMs
-		if createdMs < 0 {
-			createdMs = c.clock.nowMillis()
+		if nowMs < 0 {
+			nowMs = c.clock.nowMillis()
 		}
-		rec.Timestamp = time.UnixMilli(createdMs)
+		rec.Timestamp = time.UnixMilli(nowMs)
 	} else {
 		rec.Timestamp = msg.Timestamp
-		createdMs = msg.Timestamp.UnixMilli()
 	}
 
-	if len(c.carriers) == 0 {
-		c.carriers = make([]carrier, carrierSlabSize)
+	var comp producer.Completer
+	if done == nil {
+		if len(c.carriers) == 0 {
+			c.carriers = make([]carrier, carrierSlabSize)
+		}
+		k := &c.carriers[0]
+		*k = carrier{msg: msg, c: c}
+		comp = k
+	} else {
+		comp = &callCarrier{msg: msg, c: c, done: done}
 	}
-	k := &c.carriers[0]
-	*k = carrier{msg: msg, createdMs: createdMs, c: c, done: done}
 	part := c.set.part
 	for {
 		part.cur, part.err = msg, nil
-		err = c.p.SendCompleter(c.life, rec, k)
+		err = c.p.SendCompleter(c.life, rec, comp)
 		perr := part.err
 		part.cur, part.err = nil, nil
 		switch {
 		case err == nil:
-			c.carriers = c.carriers[1:]
+			if done == nil {
+				c.carriers = c.carriers[1:]
+			}
 			return nil
 		case errors.Is(err, samsa.ErrBufferFull) && perr == nil && c.life.Err() == nil:
 			// sarama's Input blocks while its buffers are full; samsa's
@@ -234,37 +237,49 @@ func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama
 	}
 }
 
-// carrier carries one message that samsa accepted to its completion: it is
-// the producer.Completer given to SendCompleter. Carriers are taken in
-// order from slabs of carrierSlabSize and never reused: recycling them
-// between the goroutine sending and samsa's sender, which completes them,
-// would bring each back on a cache line the other core wrote last, while
-// a fresh slab is memory the allocator just cleared on the sending core,
-// which the sender then reads in address order. A slab is garbage once
-// every message in it completed.
+// carrier carries one message that the AsyncProducer's worker sent to its
+// completion, where its outcome goes to the producerCore's sink: it is
+// the producer.Completer given to SendCompleter, and an
+// accumulator.Completion, which samsa's producer (having no interceptors
+// of its own here) calls instead. Carriers are small and taken in order
+// from slabs of carrierSlabSize, never reused: recycling them between the
+// worker and samsa's sender, which completes them, would bring each back
+// on a cache line the other core wrote last, while a fresh slab is memory
+// the allocator just cleared on the worker's core, which the sender then
+// reads in address order, four carriers to a cache line. A slab is
+// garbage once every message in it completed.
 type carrier struct {
-	msg       *sarama.ProducerMessage
-	createdMs int64
-	c         *producerCore
-	done      func(*sarama.ProducerMessage, outcome)
+	msg *sarama.ProducerMessage
+	c   *producerCore
 }
 
 // carrierSlabSize is how many carriers one allocation provides.
-const carrierSlabSize = 128
+const carrierSlabSize = 256
 
-// OnComplete implements accumulator.Completion, which samsa's producer
-// calls in place of OnCompletion (see producer.Producer.SendCompleter).
-func (k *carrier) OnComplete(r accumulator.RecordResult) {
-	k.c.complete(k.msg, k.createdMs, k.done, r.Offset, r.Timestamp, r.Err)
+// OnComplete implements accumulator.Completion.
+func (k *carrier) OnComplete(r accumulator.RecordResult) { k.c.sink(k.msg, k.c.outcomeOf(r)) }
+
+// OnCompletion implements producer.Completer, for a samsa producer with
+// interceptors, which saramacompat never builds: RecordMetadata does not
+// tell a log append time from the create time, so Timestamp is left alone.
+func (k *carrier) OnCompletion(md producer.RecordMetadata, err error) {
+	k.c.sink(k.msg, k.c.outcomeOf(accumulator.RecordResult{Offset: md.Offset, Err: err}))
 }
 
-// OnCompletion implements producer.Completer.
-func (k *carrier) OnCompletion(md producer.RecordMetadata, err error) {
-	ts := int64(-1)
-	if !md.Timestamp.IsZero() {
-		ts = md.Timestamp.UnixMilli()
-	}
-	k.c.complete(k.msg, k.createdMs, k.done, md.Offset, ts, err)
+// callCarrier is a carrier with its own done function: a SyncProducer
+// call's.
+type callCarrier struct {
+	msg  *sarama.ProducerMessage
+	c    *producerCore
+	done func(*sarama.ProducerMessage, outcome)
+}
+
+// OnComplete implements accumulator.Completion.
+func (k *callCarrier) OnComplete(r accumulator.RecordResult) { k.done(k.msg, k.c.outcomeOf(r)) }
+
+// OnCompletion implements producer.Completer; see carrier.OnCompletion.
+func (k *callCarrier) OnCompletion(md producer.RecordMetadata, err error) {
+	k.done(k.msg, k.c.outcomeOf(accumulator.RecordResult{Offset: md.Offset, Err: err}))
 }
 
 // byteSize is sarama's ProducerMessage.ByteSize for record batch v2.
