@@ -271,12 +271,22 @@ func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callbac
 		return partition, err
 	}
 
-	sc := c.scratch.Get().(*sendScratch)
-	defer c.putScratch(sc)
-	// Serializers may append to this copy of the slice header; the
-	// record's own slice is left as it was.
-	sc.headers = rec.Headers
+	// The scratch is taken only when needed: for serializers other than
+	// serde.Bytes, or for a pending.
+	var sc *sendScratch
+	defer func() {
+		if sc != nil {
+			c.putScratch(sc)
+		}
+	}()
 	var key, value []byte
+	headers := rec.Headers
+	if !p.keyBytes || !p.valBytes {
+		sc = c.scratch.Get().(*sendScratch)
+		// Serializers may append to this copy of the slice header; the
+		// record's own slice is left as it was.
+		sc.headers = rec.Headers
+	}
 	if p.keyBytes {
 		// keySer is serde.Bytes, a Serializer[[]byte], so K is []byte; its
 		// Serialize returns the slice itself and leaves the headers alone.
@@ -289,7 +299,9 @@ func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callbac
 	} else if value, err = appendField(p.valSer, serde.FieldValue, &sc.buf, topic, &sc.headers, rec.Value); err != nil {
 		return partition, &SerializationError{Topic: topic, Field: serde.FieldValue, Err: err}
 	}
-	headers := sc.headers
+	if sc != nil {
+		headers = sc.headers
+	}
 
 	size := records.HeaderSize + records.RecordSize(0, 0, key, value, headers)
 	if size > c.cfg.maxRequestSize {
@@ -310,6 +322,9 @@ func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callbac
 	if rc, ok := comp.(accumulator.Completion); ok && cb == nil && c.acker == nil {
 		done = rc // see SendCompleter
 	} else {
+		if sc == nil {
+			sc = c.scratch.Get().(*sendScratch)
+		}
 		pd = sc.pend.get(c)
 		pd.cb, pd.comp, pd.keySize, pd.valueSize = cb, comp, fieldSize(key), fieldSize(value)
 		done = pd
