@@ -1,7 +1,7 @@
 package saramacompat
 
 import (
-	"sync"
+	"sync/atomic"
 
 	"github.com/IBM/sarama"
 )
@@ -20,16 +20,35 @@ import (
 //
 // One goroutine puts (the dispatcher), one takes (the worker); both may
 // block, and close ends the worker once the queue is empty.
+//
+// The queue is a ring of single-writer indexes, so that a put, on the
+// dispatcher that the goroutine writing to Input waits for, costs one
+// atomic store and one load: no lock. Waiting uses a flag and a channel
+// of one token per side. A side about to wait sets its flag and then
+// looks at the other side's index again; the other side moves its index
+// and then looks at the flag. As Go's atomics are sequentially
+// consistent, at least one of them sees the other's write: either the
+// waiter sees the change and does not wait, or the mover sees the flag.
+// Whichever clears the flag (a CompareAndSwap, so only one does) owns the
+// wake-up: the mover sends the token, or the waiter, having cleared its
+// own flag, does not wait; a waiter that loses the race takes the token
+// the mover sends.
 type handoff struct {
-	mu          sync.Mutex
-	q           []*sarama.ProducerMessage
-	spare       []*sarama.ProducerMessage
-	limit       int
-	closed      bool
-	takerWaits  bool          // the worker waits on wake
-	putterWaits bool          // the dispatcher waits on room
-	wake        chan struct{} // to the worker: messages queued, or closed
-	room        chan struct{} // to the dispatcher: the queue was taken
+	ring  []*sarama.ProducerMessage // len a power of two, at least limit
+	mask  uint64
+	limit uint64
+	wake  chan struct{}             // to the worker: messages queued, or closed
+	room  chan struct{}             // to the dispatcher: messages taken
+	spare []*sarama.ProducerMessage // the worker's batch, reused
+
+	_           cacheLinePad
+	tail        atomic.Uint64 // next slot to put; written by the dispatcher
+	putterWaits atomic.Bool   // the dispatcher waits on room
+	_           cacheLinePad
+	head        atomic.Uint64 // next slot to take; written by the worker
+	takerWaits  atomic.Bool   // the worker waits on wake
+	_           cacheLinePad
+	closed      atomic.Bool
 }
 
 // handoffLimit is the capacity of an AsyncProducer's handoff for a
@@ -39,27 +58,35 @@ type handoff struct {
 func handoffLimit(channelBuffer int) int { return max(channelBuffer*16, 4096) }
 
 func (h *handoff) init(limit int) {
-	h.limit = max(limit, 1)
-	h.q = make([]*sarama.ProducerMessage, 0, h.limit)
-	h.spare = make([]*sarama.ProducerMessage, 0, h.limit)
+	limit = max(limit, 1)
+	size := 1
+	for size < limit {
+		size <<= 1
+	}
+	h.ring = make([]*sarama.ProducerMessage, size)
+	h.mask = uint64(size - 1)
+	h.limit = uint64(limit)
+	h.spare = make([]*sarama.ProducerMessage, 0, limit)
 	h.wake = make(chan struct{}, 1)
 	h.room = make(chan struct{}, 1)
 }
 
 // put queues msg, first waiting while the queue is full.
 func (h *handoff) put(msg *sarama.ProducerMessage) {
-	h.mu.Lock()
-	for len(h.q) >= h.limit {
-		h.putterWaits = true
-		h.mu.Unlock()
+	t := h.tail.Load() // only put writes tail
+	for t-h.head.Load() >= h.limit {
+		h.putterWaits.Store(true)
+		if t-h.head.Load() < h.limit {
+			if !h.putterWaits.CompareAndSwap(true, false) {
+				<-h.room // take loses no token: it sent one
+			}
+			break
+		}
 		<-h.room
-		h.mu.Lock()
 	}
-	h.q = append(h.q, msg)
-	wake := h.takerWaits
-	h.takerWaits = false
-	h.mu.Unlock()
-	if wake {
+	h.ring[t&h.mask] = msg
+	h.tail.Store(t + 1)
+	if h.takerWaits.Load() && h.takerWaits.CompareAndSwap(true, false) {
 		h.wake <- struct{}{}
 	}
 }
@@ -68,23 +95,32 @@ func (h *handoff) put(msg *sarama.ProducerMessage) {
 // were put; ok is false once the queue is closed and empty. The batch is
 // the worker's until its next take.
 func (h *handoff) take() (batch []*sarama.ProducerMessage, ok bool) {
-	h.mu.Lock()
-	for len(h.q) == 0 {
-		if h.closed {
-			h.mu.Unlock()
+	hd := h.head.Load() // only take writes head
+	t := h.tail.Load()
+	for t == hd {
+		if h.closed.Load() {
 			return nil, false
 		}
-		h.takerWaits = true
-		h.mu.Unlock()
+		h.takerWaits.Store(true)
+		if t = h.tail.Load(); t != hd || h.closed.Load() {
+			if !h.takerWaits.CompareAndSwap(true, false) {
+				<-h.wake // put or close sent one
+			}
+			t = h.tail.Load()
+			continue
+		}
 		<-h.wake
-		h.mu.Lock()
+		t = h.tail.Load()
 	}
-	batch, h.q = h.q, h.spare[:0]
+	batch = h.spare[:0]
+	for i := hd; i != t; i++ {
+		slot := &h.ring[i&h.mask]
+		batch = append(batch, *slot)
+		*slot = nil
+	}
 	h.spare = batch
-	room := h.putterWaits
-	h.putterWaits = false
-	h.mu.Unlock()
-	if room {
+	h.head.Store(t)
+	if h.putterWaits.Load() && h.putterWaits.CompareAndSwap(true, false) {
 		h.room <- struct{}{}
 	}
 	return batch, true
@@ -93,12 +129,8 @@ func (h *handoff) take() (batch []*sarama.ProducerMessage, ok bool) {
 // close lets take return false once the queue is empty; put must not be
 // called after it.
 func (h *handoff) close() {
-	h.mu.Lock()
-	h.closed = true
-	wake := h.takerWaits
-	h.takerWaits = false
-	h.mu.Unlock()
-	if wake {
+	h.closed.Store(true)
+	if h.takerWaits.Load() && h.takerWaits.CompareAndSwap(true, false) {
 		h.wake <- struct{}{}
 	}
 }

@@ -60,11 +60,7 @@ func TestHandoffPutWaitsWhileFull(t *testing.T) {
 	}()
 	// The third put waits for room: until the taker takes the queue, it
 	// cannot have returned.
-	require.Eventually(t, func() bool {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		return h.putterWaits
-	}, 10*time.Second, time.Millisecond)
+	require.Eventually(t, h.putterWaits.Load, 10*time.Second, time.Millisecond)
 	select {
 	case <-put:
 		t.Fatal("put returned while the queue was full")
@@ -89,11 +85,7 @@ func TestHandoffCloseWakesWaitingTaker(t *testing.T) {
 	var wg sync.WaitGroup
 	var ok bool
 	wg.Go(func() { _, ok = h.take() })
-	require.Eventually(t, func() bool {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		return h.takerWaits
-	}, 10*time.Second, time.Millisecond)
+	require.Eventually(t, h.takerWaits.Load, 10*time.Second, time.Millisecond)
 	h.close()
 	wg.Wait()
 	require.False(t, ok)
