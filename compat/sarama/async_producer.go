@@ -81,7 +81,7 @@ func newAsyncProducer(core *producerCore) *asyncProducer {
 	}
 	p.res.init(max(core.set.channelBuffer*32, 8192))
 	p.push = p.res.push
-	core.sink = p.push
+	core.sink, core.results = p.push, &p.res
 	p.hand.init(handoffLimit(core.set.channelBuffer))
 	go p.dispatch()
 	go p.work()
@@ -161,6 +161,7 @@ func (p *asyncProducer) work() {
 func (p *asyncProducer) returner() {
 	defer close(p.returned)
 	set := p.core.set
+	setOffset := !p.core.acksNone
 	for {
 		batch, ok := p.res.take()
 		if !ok {
@@ -169,11 +170,17 @@ func (p *asyncProducer) returner() {
 		// Fill in every message first: the writes to messages last
 		// touched on other cores overlap, before the hand-offs below.
 		for i := range batch {
-			batch[i].out.apply(batch[i].msg)
+			r := &batch[i]
+			switch {
+			case r.out != nil:
+				r.out.apply(r.msg)
+			case setOffset:
+				r.msg.Offset = r.offset
+			}
 		}
 		for i := range batch {
 			r := &batch[i]
-			if r.out.err == nil {
+			if r.out == nil || r.out.err == nil {
 				if set.returnSuccess {
 					p.successes <- r.msg
 				}

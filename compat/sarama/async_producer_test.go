@@ -5,6 +5,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/stretchr/testify/assert"
@@ -264,6 +265,56 @@ func TestIdempotentProducer(t *testing.T) {
 					assert.GreaterOrEqual(t, r.ProducerID, int64(0))
 					assert.Equal(t, int32(i), r.Sequence, "partition %d", part)
 				}
+			}
+		})
+	}
+}
+
+// TestAsyncProducerOffsetAndTimestamp checks what a success writes into
+// the message, against sarama: the offset (left alone under NoResponse),
+// and the timestamp only when the topic uses LogAppendTime.
+func TestAsyncProducerOffsetAndTimestamp(t *testing.T) {
+	created := time.UnixMilli(1_600_000_000_000)
+	for _, tc := range []struct {
+		name      string
+		acks      sarama.RequiredAcks
+		logAppend bool
+	}{
+		{"WaitForAll", sarama.WaitForAll, false},
+		{"NoResponse", sarama.NoResponse, false},
+		{"LogAppendTime", sarama.WaitForLocal, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := map[string][2]any{}
+			for _, im := range impls {
+				opts := []mockbroker.Option{mockbroker.WithTopic("ts", 1)}
+				if tc.logAppend {
+					opts = append(opts, mockbroker.WithLogAppendTime("ts"))
+				}
+				c := newCluster(t, opts...)
+				cfg := testConfig()
+				cfg.Producer.RequiredAcks = tc.acks
+				p, err := im.asyncProducer(c.Addrs(), cfg)
+				require.NoError(t, err)
+				for i := range 3 {
+					p.Input() <- &sarama.ProducerMessage{Topic: "ts", Value: sarama.StringEncoder("v"),
+						Offset: 42, Timestamp: created.Add(time.Duration(i) * time.Millisecond)}
+				}
+				var last *sarama.ProducerMessage
+				for range 3 {
+					last = <-p.Successes()
+				}
+				require.NoError(t, p.Close())
+				got[im.name] = [2]any{last.Offset, last.Timestamp.Equal(created.Add(2 * time.Millisecond))}
+			}
+			assert.Equal(t, got["sarama"], got["saramacompat"])
+			switch {
+			case tc.acks == sarama.NoResponse:
+				assert.Equal(t, int64(42), got["saramacompat"][0], "no offset without a response")
+			case tc.logAppend:
+				assert.Equal(t, false, got["saramacompat"][1], "the log append time replaces the create time")
+			default:
+				assert.Equal(t, [2]any{int64(2), true}, got["saramacompat"])
 			}
 		})
 	}

@@ -43,6 +43,9 @@ type producerCore struct {
 	// sink receives the outcomes of the messages sendAlone sends: the
 	// AsyncProducer's results queue. Set before the first send.
 	sink func(*sarama.ProducerMessage, outcome)
+	// results is the queue behind sink, which plain successes go to
+	// directly (results.pushOffset).
+	results *results
 
 	_ cacheLinePad
 }
@@ -257,7 +260,14 @@ type carrier struct {
 const carrierSlabSize = 256
 
 // OnComplete implements accumulator.Completion.
-func (k *carrier) OnComplete(r accumulator.RecordResult) { k.c.sink(k.msg, k.c.outcomeOf(r)) }
+func (k *carrier) OnComplete(r accumulator.RecordResult) {
+	c := k.c
+	if r.Err == nil && !r.LogAppendTime {
+		c.results.pushOffset(k.msg, r.Offset)
+		return
+	}
+	c.sink(k.msg, c.outcomeOf(r))
+}
 
 // OnCompletion implements producer.Completer, for a samsa producer with
 // interceptors, which saramacompat never builds: RecordMetadata does not

@@ -8,9 +8,13 @@ import (
 )
 
 // result is one produced message and its outcome, not yet applied to it.
+// A success with nothing to report but its offset, by far the most
+// common outcome, has no outcome of its own: the entry stays three words,
+// which the sender writes and the returner reads for every message.
 type result struct {
-	msg *sarama.ProducerMessage
-	out outcome
+	msg    *sarama.ProducerMessage
+	offset int64    // the offset of a success without out
+	out    *outcome // nil for a success that has only an offset
 }
 
 // results is the queue between samsa's sender goroutine, whose callbacks
@@ -79,8 +83,18 @@ func (r *results) hold() { r.pending.Add(1) }
 // push queues one outcome. It never blocks; it is the done function given
 // to producerCore.send.
 func (r *results) push(msg *sarama.ProducerMessage, o outcome) {
+	r.add(result{msg: msg, out: &o})
+}
+
+// pushOffset queues a success whose outcome is only its offset (ignored
+// under RequiredAcks NoResponse). It never blocks.
+func (r *results) pushOffset(msg *sarama.ProducerMessage, offset int64) {
+	r.add(result{msg: msg, offset: offset})
+}
+
+func (r *results) add(res result) {
 	r.mu.Lock()
-	r.q = append(r.q, result{msg: msg, out: o})
+	r.q = append(r.q, res)
 	first := len(r.q) == 1
 	if len(r.q) == r.limit {
 		r.full.Store(true)
