@@ -15,12 +15,14 @@
 //
 // The package sits in front of samsa's pipelines and translates:
 //
-//	sarama.ProducerMessage (AsyncProducer: Input ─► dispatcher ─► a queue
-//	  of 16 × ChannelBufferSize messages ─► worker, which runs the steps below)
+//	sarama.ProducerMessage (AsyncProducer: Input ─► dispatcher ─► a queue of
+//	  16 × ChannelBufferSize, at least 4096, messages ─► worker, which runs
+//	  the steps below)
 //	  ─► interceptors, MaxMessageBytes check, Encode
-//	  ─► producer.Producer[[]byte, []byte].Send (the user's sarama
+//	  ─► producer.Producer[[]byte, []byte].SendCompleter (the user's sarama
 //	     partitioner runs inside it, one instance per topic)
-//	  ─► callback ─► results queue ─► Successes() / Errors()
+//	  ─► completion (a carrier per message) ─► results queue
+//	  ─► Successes() / Errors()
 //
 //	consumer.Consumer[[]byte, []byte].Poll ─► ConsumerMessage
 //	  ─► PartitionConsumer.Messages() / ConsumerGroupClaim.Messages()
