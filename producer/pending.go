@@ -23,8 +23,7 @@ type pending struct {
 // OnComplete turns the accumulator's result into RecordMetadata and runs
 // the interceptors' OnAcknowledgement and the user's callback (or
 // Completer), in that order. It runs on the goroutine completing the batch
-// (the sender's), never under a lock. It writes nothing into the pending:
-// the slab it lives in is garbage once all of its records completed.
+// (the sender's), never under a lock.
 func (pd *pending) OnComplete(r accumulator.RecordResult) {
 	c := pd.c
 	md := RecordMetadata{
@@ -37,14 +36,18 @@ func (pd *pending) OnComplete(r accumulator.RecordResult) {
 	if r.Timestamp >= 0 {
 		md.Timestamp = time.UnixMilli(r.Timestamp)
 	}
+	cb, comp := pd.cb, pd.comp
+	// Drop the references, so that the slab, which may live on in a
+	// Send's scratch, does not keep the callbacks' captures alive.
+	pd.cb, pd.comp = nil, nil
 	if c.acker != nil {
 		c.acker.OnAcknowledgement(md, r.Err)
 	}
 	switch {
-	case pd.cb != nil:
-		c.runCallback(pd.cb, nil, md, r.Err)
-	case pd.comp != nil:
-		c.runCallback(nil, pd.comp, md, r.Err)
+	case cb != nil:
+		c.runCallback(cb, nil, md, r.Err)
+	case comp != nil:
+		c.runCallback(nil, comp, md, r.Err)
 	}
 }
 

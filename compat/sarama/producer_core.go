@@ -261,19 +261,22 @@ const carrierSlabSize = 256
 
 // OnComplete implements accumulator.Completion.
 func (k *carrier) OnComplete(r accumulator.RecordResult) {
-	c := k.c
+	c, msg := k.c, k.msg
+	k.msg = nil // the slab may live on as the worker's current one
 	if r.Err == nil && !r.LogAppendTime {
-		c.results.pushOffset(k.msg, r.Offset)
+		c.results.pushOffset(msg, r.Offset)
 		return
 	}
-	c.sink(k.msg, c.outcomeOf(r))
+	c.sink(msg, c.outcomeOf(r))
 }
 
 // OnCompletion implements producer.Completer, for a samsa producer with
 // interceptors, which saramacompat never builds: RecordMetadata does not
 // tell a log append time from the create time, so Timestamp is left alone.
 func (k *carrier) OnCompletion(md producer.RecordMetadata, err error) {
-	k.c.sink(k.msg, k.c.outcomeOf(accumulator.RecordResult{Offset: md.Offset, Err: err}))
+	msg := k.msg
+	k.msg = nil
+	k.c.sink(msg, k.c.outcomeOf(accumulator.RecordResult{Offset: md.Offset, Err: err}))
 }
 
 // callCarrier is a carrier with its own done function: a SyncProducer
