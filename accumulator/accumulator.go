@@ -35,6 +35,9 @@ type Accumulator struct {
 
 	topicsMu sync.Mutex // serializes adding topics
 	topics   atomic.Pointer[map[string]*topicQueues]
+	// lastTopic is the topic lookup found last: comparing a name (most
+	// often the very same string) costs less than hashing it per record.
+	lastTopic atomic.Pointer[topicQueues]
 
 	closed  atomic.Bool  // appends fail; every batch is sendable
 	flushes atomic.Int32 // flushes in progress
@@ -54,6 +57,7 @@ type Accumulator struct {
 
 // topicQueues holds the queues of one topic, indexed by partition id.
 type topicQueues struct {
+	name  string
 	mu    sync.Mutex // serializes growing parts
 	parts atomic.Pointer[[]*partitionQueue]
 }
@@ -123,9 +127,12 @@ func (a *Accumulator) BatchSize() int { return a.cfg.batchSize }
 // lookup returns the queue of tp, or nil if no record was ever appended to
 // it. It takes no lock and does not allocate.
 func (a *Accumulator) lookup(tp samsa.TopicPartition) *partitionQueue {
-	tq := (*a.topics.Load())[tp.Topic]
-	if tq == nil {
-		return nil
+	tq := a.lastTopic.Load()
+	if tq == nil || tq.name != tp.Topic {
+		if tq = (*a.topics.Load())[tp.Topic]; tq == nil {
+			return nil
+		}
+		a.lastTopic.Store(tq)
 	}
 	parts := tq.parts.Load()
 	if parts == nil || tp.Partition < 0 || int(tp.Partition) >= len(*parts) {
@@ -175,7 +182,7 @@ func (a *Accumulator) topic(topic string) *topicQueues {
 	for k, v := range old {
 		next[k] = v
 	}
-	tq := &topicQueues{}
+	tq := &topicQueues{name: topic}
 	next[topic] = tq
 	a.topics.Store(&next)
 	return tq

@@ -12,15 +12,33 @@ import (
 // copies stop after warm-up.
 type topicMap[T any] struct {
 	mu sync.Mutex // serializes writers
-	m  atomic.Pointer[map[string]*T]
+	m  atomic.Pointer[map[string]*topicEntry[T]]
+	// last is the entry found last: producers mostly write to one topic
+	// at a time, and comparing the name (the same string, most often:
+	// equal pointers end the comparison) costs less than hashing it.
+	last atomic.Pointer[topicEntry[T]]
+}
+
+type topicEntry[T any] struct {
+	topic string
+	v     *T
 }
 
 // lookup returns the state of topic, or nil if it has none yet.
 func (tm *topicMap[T]) lookup(topic string) *T {
-	if m := tm.m.Load(); m != nil {
-		return (*m)[topic]
+	if e := tm.last.Load(); e != nil && e.topic == topic {
+		return e.v
 	}
-	return nil
+	m := tm.m.Load()
+	if m == nil {
+		return nil
+	}
+	e := (*m)[topic]
+	if e == nil {
+		return nil
+	}
+	tm.last.Store(e)
+	return e.v
 }
 
 // get returns the state of topic, creating it on first use.
@@ -36,24 +54,24 @@ func (tm *topicMap[T]) add(topic string) *T {
 	defer tm.mu.Unlock()
 	old := tm.m.Load()
 	if old != nil {
-		if v, ok := (*old)[topic]; ok {
-			return v // another goroutine added it while we waited
+		if e, ok := (*old)[topic]; ok {
+			return e.v // another goroutine added it while we waited
 		}
 	}
 	n := 1
 	if old != nil {
 		n += len(*old)
 	}
-	next := make(map[string]*T, n)
+	next := make(map[string]*topicEntry[T], n)
 	if old != nil {
 		for k, v := range *old {
 			next[k] = v
 		}
 	}
-	v := new(T)
-	next[topic] = v
+	e := &topicEntry[T]{topic: topic, v: new(T)}
+	next[topic] = e
 	tm.m.Store(&next)
-	return v
+	return e.v
 }
 
 // positive31 returns a uniformly random int64 in [0, 2^31), like Java's

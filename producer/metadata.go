@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/samsa-go/samsa"
@@ -16,6 +17,7 @@ import (
 // topicInfo is what the producer needs to know about one topic, derived
 // from one cluster snapshot.
 type topicInfo struct {
+	name    string
 	parts   partitioner.Partitions // Count and the partitions with a leader
 	leaders []int32                // leader per partition id, -1 if none
 	epochs  []int32                // leader epoch per partition id
@@ -30,12 +32,27 @@ type metaView struct {
 	snap   *cluster.Snapshot
 	topics map[string]*topicInfo
 	byNode map[int32][]samsa.TopicPartition
+	// last is the topic found last: comparing a name (most often the
+	// very same string) costs less than hashing it on every Send.
+	last atomic.Pointer[topicInfo]
+}
+
+// topic returns the facts about topic, nil if the snapshot has none.
+func (v *metaView) topic(topic string) *topicInfo {
+	if ti := v.last.Load(); ti != nil && ti.name == topic {
+		return ti
+	}
+	ti := v.topics[topic]
+	if ti != nil {
+		v.last.Store(ti)
+	}
+	return ti
 }
 
 func buildView(s *cluster.Snapshot) *metaView {
 	v := &metaView{snap: s, topics: make(map[string]*topicInfo, len(s.Topics)), byNode: map[int32][]samsa.TopicPartition{}}
 	for name, t := range s.Topics {
-		ti := &topicInfo{err: t.Err}
+		ti := &topicInfo{name: name, err: t.Err}
 		n := int32(0)
 		for _, p := range t.Partitions {
 			n = max(n, p.ID+1)
@@ -156,7 +173,7 @@ func (c *core) bootstrap(ctx context.Context, deadline time.Time) (*cluster.Clus
 // (the budget is then whole, counted from the append).
 func (c *core) waitOnMetadata(ctx context.Context, topic string, partition int32) (*topicInfo, time.Time, error) {
 	if v := c.currentView(); v != nil {
-		if ti := v.topics[topic]; ti != nil && ti.parts.Count > 0 && partition < ti.parts.Count {
+		if ti := v.topic(topic); ti != nil && ti.parts.Count > 0 && partition < ti.parts.Count {
 			return ti, time.Time{}, nil // the fast path: no clock, no allocation, no lock
 		}
 	}
