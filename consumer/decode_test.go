@@ -298,6 +298,51 @@ func TestConverterDeserializers(t *testing.T) {
 	})
 }
 
+// TestNullAndEmptyBytes: null and empty keys, values and header values
+// stay apart through the compact form, uncompressed and compressed, and
+// so do the bytes around them.
+func TestNullAndEmptyBytes(t *testing.T) {
+	for _, codec := range []records.Codec{records.CodecNone, records.CodecZstd} {
+		t.Run(codec.String(), func(t *testing.T) {
+			var b records.Builder
+			ts := time.Now().UnixMilli()
+			b.Reset(nil, ts)
+			b.Append(ts, nil, nil, nil)
+			b.Append(ts, []byte{}, []byte{}, []samsa.Header{{Key: "", Value: nil}, {Key: "e", Value: []byte{}}})
+			b.Append(ts, []byte("k"), nil, []samsa.Header{{Key: "h", Value: []byte("v")}})
+			b.Append(ts, nil, []byte("last"), nil)
+			batch, err := b.Finish(records.NewFinishOptions(codec, 0))
+			require.NoError(t, err)
+			var dec records.Decoder
+			recs, d := decodeBytes(&dec, decodeInput{data: batch, lastStable: -1})
+			require.NoError(t, d.err)
+			require.Len(t, recs, 4)
+
+			assert.Nil(t, recs[0].Key)
+			assert.Nil(t, recs[0].Value)
+			assert.Nil(t, recs[0].Headers)
+
+			require.NotNil(t, recs[1].Key)
+			require.NotNil(t, recs[1].Value)
+			assert.Empty(t, recs[1].Key)
+			assert.Empty(t, recs[1].Value)
+			require.Len(t, recs[1].Headers, 2)
+			assert.Equal(t, "", recs[1].Headers[0].Key)
+			assert.Nil(t, recs[1].Headers[0].Value)
+			assert.Equal(t, "e", recs[1].Headers[1].Key)
+			require.NotNil(t, recs[1].Headers[1].Value)
+			assert.Empty(t, recs[1].Headers[1].Value)
+
+			assert.Equal(t, "k", string(recs[2].Key))
+			assert.Nil(t, recs[2].Value)
+			assert.Equal(t, []samsa.Header{{Key: "h", Value: []byte("v")}}, recs[2].Headers)
+
+			assert.Nil(t, recs[3].Key)
+			assert.Equal(t, "last", string(recs[3].Value))
+		})
+	}
+}
+
 func TestGather(t *testing.T) {
 	var dec records.Decoder
 	decode := func(tp samsa.TopicPartition, values ...string) recordSlab {
