@@ -16,8 +16,7 @@ import (
 // metadata and connections saramacompat keeps for itself: topic and
 // partition lists, offsets, the constructors' connectivity check).
 func clusterOptions(cfg *sarama.Config) cluster.Options {
-	mech, _ := saslMechanism(cfg)
-	caps, _ := maxVersions(cfg.Version)
+	mech, caps := connSettings(cfg)
 	refresh := cfg.Metadata.RefreshFrequency
 	if refresh == 0 {
 		refresh = forever

@@ -51,6 +51,15 @@ func prepare(cfg *sarama.Config) (*sarama.Config, error) {
 	return cfg, nil
 }
 
+// connSettings returns the SASL mechanism (nil without SASL) and the
+// protocol version caps of a cfg that has been through prepare, which
+// refuses every cfg for which either lookup fails.
+func connSettings(cfg *sarama.Config) (wire.Mechanism, map[int16]int16) {
+	mech, _ := saslMechanism(cfg)
+	caps, _ := maxVersions(cfg.Version)
+	return mech, caps
+}
+
 // saslMechanism returns the samsa mechanism for cfg.Net.SASL, nil when SASL
 // is off.
 func saslMechanism(cfg *sarama.Config) (wire.Mechanism, error) {
@@ -181,7 +190,7 @@ func producerConfig(addrs []string, cfg *sarama.Config) (*producerSettings, erro
 	if err != nil {
 		return nil, err
 	}
-	mech, _ := saslMechanism(cfg)
+	mech, caps := connSettings(cfg)
 	acks := producer.AcksLeader
 	switch pc.RequiredAcks {
 	case sarama.WaitForAll:
@@ -210,7 +219,6 @@ func producerConfig(addrs []string, cfg *sarama.Config) (*producerSettings, erro
 		refresh = forever
 	}
 	wait := metadataWait(cfg)
-	caps, _ := maxVersions(cfg.Version)
 	opts := []producer.Option{
 		producer.WithMaxVersions(caps),
 		producer.WithBrokers(addrs...),
@@ -291,7 +299,7 @@ func consumerConfig(addrs []string, cfg *sarama.Config) (*consumerSettings, erro
 	if backoff <= 0 {
 		backoff = time.Millisecond
 	}
-	caps, _ := maxVersions(cfg.Version)
+	mech, caps := connSettings(cfg)
 	opts := []consumer.Option{
 		consumer.WithMaxVersions(caps),
 		consumer.WithBrokers(addrs...),
@@ -311,7 +319,7 @@ func consumerConfig(addrs []string, cfg *sarama.Config) (*consumerSettings, erro
 	if t := tlsConfig(cfg); t != nil {
 		opts = append(opts, consumer.WithTLS(t))
 	}
-	if mech, _ := saslMechanism(cfg); mech != nil {
+	if mech != nil {
 		opts = append(opts, consumer.WithSASL(mech))
 	}
 	if cfg.MetricRegistry != nil {

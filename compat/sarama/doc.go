@@ -115,10 +115,13 @@
 // (ProducerTxnFlagReady when idempotent, ProducerTxnFlagUninitialized
 // otherwise).
 //
-// A broker's LogAppendTime is recognised by differing from the create
-// time the producer sent; a message sent without a Timestamp whose log
-// append time falls in the same millisecond keeps its zero Timestamp,
-// where sarama would set it.
+// Under a topic's LogAppendTime the broker's timestamp replaces the
+// message's Timestamp, as in sarama (the produce response says which
+// timestamp the broker kept). Producer interceptors run one message at a
+// time, as on sarama's dispatcher: on the AsyncProducer's worker, and on
+// the goroutine calling a SyncProducer, under the lock that serializes its
+// sends, so an interceptor must not send through the producer running it
+// (with sarama, too, that never returns).
 //
 // # Consumer
 //
