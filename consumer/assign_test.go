@@ -11,6 +11,7 @@ import (
 	metrics "github.com/rcrowley/go-metrics"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"go.uber.org/goleak"
 
 	"github.com/samsa-go/samsa"
@@ -187,6 +188,53 @@ func TestOffsetOutOfRangeAppliesReset(t *testing.T) {
 	require.ErrorAs(t, err, &noOffset)
 	assert.Equal(t, map[samsa.TopicPartition]int64{tp("t", 0): 1000}, noOffset.OutOfRange)
 	assert.ErrorIs(t, err, kerr.OffsetOutOfRange)
+}
+
+// TestOutOfRangeAheadReturnsFetchedRecordsFirst: a fetch sent ahead of the
+// application (after records still buffered) that the broker answers
+// OFFSET_OUT_OF_RANGE does not discard the records fetched before it: they
+// are returned, then the auto offset reset applies, as with the Java
+// client, which meets the error only once it fetches from there.
+func TestOutOfRangeAheadReturnsFetchedRecordsFirst(t *testing.T) {
+	mb := mockbroker.NewTest(t, mockbroker.WithTopic("t", 1))
+	p := newProducer(t, mb)
+	p.produceValues("t", 0, seq("v", 100)...)
+	// Every fetch past the records is out of range, as if the log had
+	// been truncated under the consumer.
+	mb.Hook(func(_ int32, req kmsg.Request) (kmsg.Response, error, bool) {
+		fr, ok := req.(*kmsg.FetchRequest)
+		if !ok || len(fr.Topics) != 1 || len(fr.Topics[0].Partitions) != 1 || fr.Topics[0].Partitions[0].FetchOffset < 100 {
+			return nil, nil, false
+		}
+		resp := fr.ResponseKind().(*kmsg.FetchResponse)
+		rt := kmsg.NewFetchResponseTopic()
+		rt.Topic = fr.Topics[0].Topic
+		rp := kmsg.NewFetchResponseTopicPartition()
+		rp.Partition = 0
+		rp.ErrorCode = kerr.OffsetOutOfRange.Code
+		rp.HighWatermark, rp.LastStableOffset, rp.LogStartOffset = -1, -1, -1
+		rt.Partitions = append(rt.Partitions, rp)
+		resp.Topics = append(resp.Topics, rt)
+		return resp, nil, true
+	})
+	c := newStringConsumer(t, mb, consumer.WithAutoOffsetReset(consumer.ResetNone), consumer.WithMaxPollRecords(10),
+		consumer.WithMaxVersions(map[int16]int16{1: 6})) // Fetch v6: no sessions, the hook answers by name
+	require.NoError(t, c.Assign(tp("t", 0)))
+	require.NoError(t, c.Seek(tp("t", 0), 0))
+
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	var got []consumer.Record[string, string]
+	var err error
+	for err == nil {
+		var recs []consumer.Record[string, string]
+		recs, err = c.Poll(ctx)
+		got = append(got, recs...)
+	}
+	assert.Equal(t, seq("v", 100), values(got), "every record fetched before the error is returned")
+	var noOffset *consumer.NoOffsetError
+	require.ErrorAs(t, err, &noOffset)
+	assert.Equal(t, map[samsa.TopicPartition]int64{tp("t", 0): 100}, noOffset.OutOfRange)
 }
 
 func TestSeekPauseResume(t *testing.T) {

@@ -648,6 +648,12 @@ func (s *source) applyLocked(pp *plannedPart, res *partResult, reqErr error, now
 		c.log.Info("consumer: fetch offset out of range; applying the auto offset reset",
 			slog.String("partition", ps.tp.String()), slog.Int64("offset", pp.offset),
 			slog.String("reset", c.cfg.offsetReset.String()))
+		if len(ps.buffered) > 0 {
+			// A fetch ahead of the application: the reset waits until
+			// the records fetched before it are returned (collect).
+			ps.outOfRangeAfter, ps.outOfRangeAt = true, pp.offset
+			return false
+		}
 		c.applyResetPolicyLocked(ps, pp.offset)
 		c.wakePoll()
 		return true

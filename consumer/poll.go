@@ -263,6 +263,13 @@ func (c *client) collect() []span {
 				ps.buffered[0] = nil
 				ps.buffered = ps.buffered[1:]
 			}
+			if len(ps.buffered) == 0 && ps.outOfRangeAfter {
+				// Everything fetched before the out-of-range fetch is
+				// returned: reset now (the next Poll looks the offset up,
+				// or reports a *NoOffsetError).
+				ps.outOfRangeAfter = false
+				c.applyResetPolicyLocked(ps, ps.outOfRangeAt)
+			}
 			c.bufferedBytes -= fp.bytes
 			c.buffer[i] = nil
 			drained = true

@@ -57,6 +57,13 @@ type partState struct {
 	backoffUntil time.Time // not fetched (or reset) before this, after an error
 	failures     int       // failed fetches in a row, for the backoff
 	fetchErr     error     // a *FetchError for Poll to report once
+	// outOfRangeAfter says that a fetch after the buffered records, at
+	// outOfRangeAt, was answered OFFSET_OUT_OF_RANGE: the records already
+	// fetched are returned first, and the auto offset reset applies once
+	// they are (Java fetches no further while records are buffered, so it
+	// meets the error only there).
+	outOfRangeAfter bool
+	outOfRangeAt    int64
 
 	// incarnation changes whenever the position is set out of band (seek,
 	// reset, committed offset, reassignment), so that a fetch or offset
@@ -80,7 +87,7 @@ const (
 // positioned, not paused, and either nothing of it buffered or the response
 // of its last fetch being decoded with the next fetch offset known.
 func (ps *partState) fetchable(now time.Time) bool {
-	return ps.hasPos && !ps.paused && !ps.pendingRevoke && !ps.removed && !ps.inflight &&
+	return ps.hasPos && !ps.paused && !ps.pendingRevoke && !ps.removed && !ps.inflight && !ps.outOfRangeAfter &&
 		(ps.ahead || len(ps.buffered) == 0) && ps.fetchErr == nil && !now.Before(ps.backoffUntil)
 }
 
@@ -153,6 +160,7 @@ func (c *client) invalidateLocked(ps *partState) {
 	ps.incarnation++
 	ps.ahead = false
 	ps.fetchErr = nil
+	ps.outOfRangeAfter = false
 	ps.backoffUntil, ps.failures = time.Time{}, 0
 	c.dropBufferedLocked(ps)
 }
