@@ -132,6 +132,8 @@ func decodePart(dec *records.Decoder, tp samsa.TopicPartition, in decodeInput) d
 	d := decoded{nextOffset: next, err: err}
 	if n := len(b.part.recs); n > 0 {
 		d.recs, d.n = b.part, n
+	} else {
+		b.part.recycle() // nothing to return: the entries go back at once
 	}
 	return d
 }
