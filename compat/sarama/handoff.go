@@ -99,7 +99,13 @@ func (h *handoff) take() (batch []*sarama.ProducerMessage, ok bool) {
 	t := h.tail.Load()
 	for t == hd {
 		if h.closed.Load() {
-			return nil, false
+			// t may predate the close: a put followed by close can
+			// land between the load of tail and this one. Every put
+			// precedes close, so tail read now is final.
+			if t = h.tail.Load(); t == hd {
+				return nil, false
+			}
+			break
 		}
 		h.takerWaits.Store(true)
 		if t = h.tail.Load(); t != hd || h.closed.Load() {

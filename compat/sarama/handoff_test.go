@@ -3,6 +3,7 @@ package saramacompat
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,4 +113,39 @@ func BenchmarkHandoff(b *testing.B) {
 	}
 	h.close()
 	<-done
+}
+
+// TestHandoffCloseRightAfterPut races a put followed at once by close
+// against a take that finds the queue empty: take must not see the close
+// without the message put before it, so the message is always taken.
+func TestHandoffCloseRightAfterPut(t *testing.T) {
+	msg := &sarama.ProducerMessage{}
+	for round := range 50000 {
+		var h handoff
+		h.init(4)
+		var taking atomic.Bool
+		took := make(chan int, 1)
+		go func() {
+			n := 0
+			taking.Store(true)
+			for {
+				batch, ok := h.take()
+				if !ok {
+					took <- n
+					return
+				}
+				n += len(batch)
+			}
+		}()
+		for !taking.Load() {
+		}
+		h.put(msg)
+		h.close()
+		select {
+		case n := <-took:
+			require.Equal(t, 1, n, "round %d: the message put before close was lost", round)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: the taker did not end after close", round)
+		}
+	}
 }
