@@ -80,8 +80,8 @@ func (r *results) admitted(n int) {
 // hold counts one more pending slot without waiting for space.
 func (r *results) hold() { r.pending.Add(1) }
 
-// push queues one outcome. It never blocks; it is the done function given
-// to producerCore.send.
+// push queues one outcome. It never blocks; it is the producerCore's sink,
+// which sendAlone and the carriers hand outcomes to.
 func (r *results) push(msg *sarama.ProducerMessage, o outcome) {
 	r.add(result{msg: msg, out: &o})
 }
