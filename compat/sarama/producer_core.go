@@ -233,6 +233,9 @@ func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama
 			c.waited = true
 			continue
 		}
+		if done == nil {
+			c.carriers[0] = carrier{} // not handed out: reused by the next send, holding nothing meanwhile
+		}
 		if perr != nil {
 			return perr // the sarama partitioner's own error
 		}
