@@ -1,6 +1,7 @@
 package producer_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -22,8 +23,11 @@ type rawCompleter struct {
 	results chan accumulator.RecordResult
 }
 
+// OnCompletion must not be called; if it is, the test reading results sees
+// the error at once (a panic would be recovered by the producer and leave
+// the test waiting).
 func (c rawCompleter) OnCompletion(producer.RecordMetadata, error) {
-	panic("OnCompletion called on a Completer that is an accumulator.Completion")
+	c.results <- accumulator.RecordResult{Err: errors.New("OnCompletion called on a Completer that is an accumulator.Completion")}
 }
 
 func (c rawCompleter) OnComplete(r accumulator.RecordResult) { c.results <- r }
