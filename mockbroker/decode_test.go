@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-go/samsa/internal/records"
+	"github.com/samsa-go/samsa/internal/tagguard"
 )
 
 // TestDecodeBodyRefusesTagBombs checks the guard against kmsg's unbounded
@@ -89,7 +90,7 @@ func TestDecodeBodyKeepsValidRequests(t *testing.T) {
 			if r.Key() == int16(kmsg.Produce) {
 				require.True(t, produceTagsBounded(wire), "the Produce walker accepts valid requests")
 			}
-			if len(dangerousVarints(wire)) > 0 {
+			if len(tagguard.DangerousVarints(wire)) > 0 {
 				guarded++
 			}
 			want := kmsg.RequestForKey(r.Key())

@@ -132,9 +132,9 @@ func (f *frameReader) buffered() bool { return f.frame != nil || f.end > f.off }
 // reported as a malformed response rather than taking the process down.
 //
 // kmsg (v1.15.0) bounds allocations by the bytes present but not loops: a
-// hostile flexible body announcing ~2^32 tagged fields keeps ReadFrom
-// busy for seconds before it fails. Only a misbehaving broker can send
-// that; the header's tags, which this package skips itself, are bounded.
+// hostile flexible body announcing ~2^32 tagged fields would keep ReadFrom
+// busy for minutes. decodeBody refuses such bodies; the header's tags,
+// which this package skips itself, are bounded.
 func decodeResponse(req kmsg.Request, corr int32, frame []byte) (resp kmsg.Response, err error) {
 	if len(frame) < 4 {
 		return nil, malformedf("frame of %d bytes has no correlation id", len(frame))
@@ -168,7 +168,7 @@ func decodeResponse(req kmsg.Request, corr int32, frame []byte) (resp kmsg.Respo
 	if key == 18 && len(body) >= 2 && int16(binary.BigEndian.Uint16(body)) == errUnsupportedVersion {
 		resp.SetVersion(0)
 	}
-	if err := resp.ReadFrom(body); err != nil {
+	if err := decodeBody(req, resp, body); err != nil {
 		return nil, malformedf("decoding %s v%d: %v", keyName(key), resp.GetVersion(), err)
 	}
 	return resp, nil
