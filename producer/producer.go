@@ -14,6 +14,7 @@ import (
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/accumulator"
 	"github.com/samsa-go/samsa/interceptor"
+	"github.com/samsa-go/samsa/internal/clock"
 	"github.com/samsa-go/samsa/internal/cluster"
 	"github.com/samsa-go/samsa/internal/records"
 	"github.com/samsa-go/samsa/partitioner"
@@ -54,7 +55,7 @@ type core struct {
 	}
 	closeChain func() error
 
-	clock   recordClock
+	clock   clock.Millis
 	cluster atomic.Pointer[cluster.Cluster]
 	bootSem chan struct{} // one bootstrap at a time
 	view    atomic.Pointer[metaView]
@@ -312,7 +313,7 @@ func (p *Producer[K, V]) send(ctx context.Context, rec *Record[K, V], cb Callbac
 	}
 	var ts int64
 	if rec.Timestamp.IsZero() {
-		ts = c.clock.nowMillis()
+		ts = c.clock.Now()
 	} else {
 		ts = rec.Timestamp.UnixMilli()
 	}

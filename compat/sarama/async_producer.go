@@ -141,12 +141,12 @@ func (p *asyncProducer) work() {
 			n, marker = n-1, true
 		}
 		res.admitted(n)
-		now := core.clock.nowMillis()
+		now := core.clock.Now()
 		for i, msg := range batch[:n] {
 			core.sendAlone(msg, now)
 			if core.waited || i%64 == 63 {
 				core.waited = false
-				now = core.clock.nowMillis()
+				now = core.clock.Now()
 			}
 		}
 		if marker {

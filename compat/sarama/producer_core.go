@@ -12,6 +12,7 @@ import (
 
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/accumulator"
+	"github.com/samsa-go/samsa/internal/clock"
 	"github.com/samsa-go/samsa/producer"
 	"github.com/samsa-go/samsa/serde"
 )
@@ -37,7 +38,7 @@ type producerCore struct {
 	// them through set.part.cur.
 	mu       sync.Mutex
 	rec      producer.Record[[]byte, []byte] // reused under mu: Send keeps no reference to it
-	clock    createClock                     // create times of messages without a Timestamp
+	clock    clock.Millis                    // create times of messages without a Timestamp
 	carriers []carrier                       // unused carriers of the current slab (see carrier)
 	waited   bool                            // a send waited for buffer memory: create times are stale
 	// sink receives the outcomes of the messages sendAlone sends: the
@@ -197,7 +198,7 @@ func (c *producerCore) sendLocked(msg *sarama.ProducerMessage, done func(*sarama
 	}
 	if msg.Timestamp.IsZero() {
 		if nowMs < 0 {
-			nowMs = c.clock.nowMillis()
+			nowMs = c.clock.Now()
 		}
 		rec.Timestamp = time.UnixMilli(nowMs)
 	} else {
