@@ -200,6 +200,10 @@ func (cn *conn) handleLoop() {
 				return
 			}
 			resp := cn.c.handle(cn, rq)
+			if rq.recyclable {
+				putRequestBuf(rq.frame)
+			}
+			rq.frame, rq.body = nil, nil
 			if resp == nil {
 				continue // nothing to send (acks=0)
 			}

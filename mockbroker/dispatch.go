@@ -214,7 +214,9 @@ func (rc *reqCtx) version() int16 { return rc.rq.version }
 // frame, an instruction to close the connection, or nil for nothing.
 func (c *Cluster) handle(cn *conn, rq *request) *response {
 	if rq.body != nil {
-		if resp, err, handled := c.runHooks(cn.b.id, rq.body); handled {
+		resp, err, handled, hooked := c.runHooks(cn.b.id, rq.body)
+		rq.recyclable = rq.key == int16(kmsg.Produce) && !hooked
+		if handled {
 			switch {
 			case err != nil:
 				return closeResponse(rq, fmt.Sprintf("hook failed %s v%d: %v", kmsg.NameForKey(rq.key), rq.version, err))
@@ -274,17 +276,18 @@ func (c *Cluster) countRequest(key int16) {
 }
 
 // runHooks calls the hooks in registration order until one handles the
-// request. It runs without any cluster lock held.
-func (c *Cluster) runHooks(broker int32, req kmsg.Request) (kmsg.Response, error, bool) {
+// request; hooked reports whether there was any hook to call, which may
+// have kept the request. It runs without any cluster lock held.
+func (c *Cluster) runHooks(broker int32, req kmsg.Request) (resp kmsg.Response, err error, handled, hooked bool) {
 	c.mu.Lock()
 	hooks := c.hooks
 	c.mu.Unlock()
 	for _, h := range hooks {
 		if resp, err, handled := h(broker, req); handled {
-			return resp, err, true
+			return resp, err, true, true
 		}
 	}
-	return nil, nil, false
+	return nil, nil, false, len(hooks) > 0
 }
 
 // frameBufs pools response frame buffers, so that a stream of large fetch

@@ -3,6 +3,7 @@ package mockbroker
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 	"testing"
 	"time"
 
@@ -313,4 +314,43 @@ func TestBlackhole(t *testing.T) {
 	bad := batch(t, 1, "a")
 	bad[len(bad)-1] ^= 1
 	assert.Equal(t, kerr.CorruptMessage.Code, tc.produce("t", 0, bad).ErrorCode)
+}
+
+// Produce requests are read into recycled buffers. Nothing the broker
+// keeps may alias them: the logs hold copies, and a request seen by a hook
+// (which may keep it) is never recycled.
+func TestProduceRequestBuffersAreRecycledSafely(t *testing.T) {
+	c := NewTest(t, WithTopic("t", 1))
+	var kept []*kmsg.ProduceRequest
+	c.Hook(func(_ int32, req kmsg.Request) (kmsg.Response, error, bool) {
+		if r, ok := req.(*kmsg.ProduceRequest); ok && len(kept) < 3 {
+			kept = append(kept, r)
+		}
+		return nil, nil, false
+	})
+	tc := dialClient(t, c.Addrs()[0])
+	ts := time.Now().UnixMilli()
+	value := func(i int) string { return strings.Repeat(string(rune('a'+i%26)), 50<<10) }
+	const n = 40
+	for i := range n {
+		sp := tc.produce("t", 0, batch(t, ts, value(i), value(i+1)))
+		require.Zero(t, sp.ErrorCode)
+		if i == 2 {
+			c.mu.Lock()
+			c.hooks = nil // later requests are recycled
+			c.mu.Unlock()
+		}
+	}
+	recs, err := c.Records("t", 0)
+	require.NoError(t, err)
+	require.Len(t, recs, 2*n)
+	for i, r := range recs {
+		require.Equal(t, value(i/2+i%2), string(r.Value), "record %d", i)
+	}
+	require.Len(t, kept, 3)
+	for i, r := range kept {
+		got := decodeAll(t, r.Topics[0].Partitions[0].Records)
+		require.Len(t, got, 2)
+		assert.Equal(t, value(i), string(got[0].Value), "request %d, seen by a hook, was overwritten", i)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -35,13 +36,22 @@ type request struct {
 	body     kmsg.Request
 	size     int
 	received time.Time
+	// frame is the request's frame, which body may alias. recyclable is
+	// set by the handler when nothing kept a reference to it once the
+	// request was served: a Produce request served without hooks (the
+	// partition logs copy the batches they store).
+	frame      []byte
+	recyclable bool
 }
 
 // readFrame reads one size-prefixed frame from r and returns its contents
 // (without the size). A frame announcing more than maxSize bytes, a negative
 // size or a size too small for a request header is refused before any of
-// its body is read. The buffer grows as bytes arrive, so a peer announcing a
-// large frame and sending nothing costs no memory.
+// its body is read. The buffer grows as bytes arrive (never to more than
+// twice what was received), so a peer announcing a large frame and sending
+// nothing costs no memory. The buffer comes from requestBufs when one there
+// is large enough; a frame whose request kept nothing of it may go back
+// with putRequestBuf.
 func readFrame(r io.Reader, maxSize int32) ([]byte, error) {
 	var sizeBuf [4]byte
 	if _, err := io.ReadFull(r, sizeBuf[:]); err != nil {
@@ -57,14 +67,20 @@ func readFrame(r io.Reader, maxSize int32) ([]byte, error) {
 		return nil, fmt.Errorf("%w: frame of %d bytes is shorter than a request header", errMalformedRequest, size)
 	}
 	const chunk = 64 << 10
-	buf := make([]byte, 0, min(int(size), chunk))
+	buf := getRequestBuf()
+	if cap(buf) < min(int(size), chunk) {
+		buf = make([]byte, 0, min(int(size), chunk))
+	}
 	for len(buf) < int(size) {
 		if len(buf) == cap(buf) {
-			grown := make([]byte, len(buf), min(int(size), 2*cap(buf)))
+			// Double, up to the power of two that holds the frame, so
+			// that the buffer, recycled, fits the next frame of a
+			// similar size.
+			grown := make([]byte, len(buf), min(pow2AtLeast(int(size)), 2*cap(buf)))
 			copy(grown, buf)
 			buf = grown
 		}
-		n, err := io.ReadFull(r, buf[len(buf):cap(buf)])
+		n, err := io.ReadFull(r, buf[len(buf):min(cap(buf), int(size))])
 		buf = buf[:len(buf)+n]
 		if err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -74,6 +90,40 @@ func readFrame(r io.Reader, maxSize int32) ([]byte, error) {
 		}
 	}
 	return buf, nil
+}
+
+// pow2AtLeast returns the smallest power of two at least n (n > 0).
+func pow2AtLeast(n int) int {
+	p := 1
+	for p < n {
+		p <<= 1
+	}
+	return p
+}
+
+// requestBufs pools request frame buffers. A benchmark client sends
+// produce requests of hundreds of KiB many times a second; reading each
+// into a fresh buffer made the broker spend more on garbage collection
+// than on the requests. Only frames whose request kept no reference to
+// them come back (see request.recyclable); buffers beyond
+// maxPooledRequest are left to the garbage collector.
+var requestBufs sync.Pool
+
+const maxPooledRequest = 16 << 20
+
+func getRequestBuf() []byte {
+	if b, ok := requestBufs.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return nil
+}
+
+func putRequestBuf(b []byte) {
+	if cap(b) > maxPooledRequest {
+		return
+	}
+	b = b[:0]
+	requestBufs.Put(&b)
 }
 
 // parseRequest decodes a request frame (without its size prefix): the header
@@ -91,6 +141,7 @@ func parseRequest(frame []byte, avMax int16) (*request, error) {
 		version: int16(binary.BigEndian.Uint16(frame[2:])),
 		corr:    int32(binary.BigEndian.Uint32(frame[4:])),
 		size:    len(frame),
+		frame:   frame,
 	}
 	rd := &reader{b: frame[frameHeaderLen:]}
 	body := kmsg.RequestForKey(rq.key)
