@@ -182,13 +182,20 @@ func listClients(cfg workload.Config) []ClientInfo {
 	return out
 }
 
+// benchModule is this module's path: the module of a client written here
+// (relay).
+const benchModule = "github.com/samsa-go/samsa/bench"
+
 // moduleVersion is the version of module path this binary was built with,
-// "(local)" for a module replaced by a directory (samsa itself), or
-// "unknown" when the build carries no module information.
+// "(local)" for a module replaced by a directory (samsa itself) or for
+// this module, or "unknown" when the build carries no module information.
 func moduleVersion(path string) string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"
+	}
+	if path == bi.Main.Path {
+		return "(local)"
 	}
 	for _, d := range bi.Deps {
 		if d.Path != path {
