@@ -66,10 +66,12 @@ func readFrame(r io.Reader, maxSize int32) ([]byte, error) {
 	case size < frameHeaderLen:
 		return nil, fmt.Errorf("%w: frame of %d bytes is shorter than a request header", errMalformedRequest, size)
 	}
-	const chunk = 64 << 10
-	buf := getRequestBuf()
-	if cap(buf) < min(int(size), chunk) {
-		buf = make([]byte, 0, min(int(size), chunk))
+	var buf []byte
+	if int(size) > requestChunk {
+		buf = getRequestBuf() // only large frames: small ones would keep pooled buffers
+	}
+	if cap(buf) < min(int(size), requestChunk) {
+		buf = make([]byte, 0, min(int(size), requestChunk))
 	}
 	for len(buf) < int(size) {
 		if len(buf) == cap(buf) {
@@ -109,7 +111,13 @@ func pow2AtLeast(n int) int {
 // maxPooledRequest are left to the garbage collector.
 var requestBufs sync.Pool
 
-const maxPooledRequest = 16 << 20
+// requestChunk is the first allocation for a frame read without a pooled
+// buffer; frames no larger neither take nor return pooled buffers.
+// maxPooledRequest bounds what the pool keeps.
+const (
+	requestChunk     = 64 << 10
+	maxPooledRequest = 16 << 20
+)
 
 func getRequestBuf() []byte {
 	if b, ok := requestBufs.Get().(*[]byte); ok {
@@ -119,7 +127,7 @@ func getRequestBuf() []byte {
 }
 
 func putRequestBuf(b []byte) {
-	if cap(b) > maxPooledRequest {
+	if cap(b) <= requestChunk || cap(b) > maxPooledRequest {
 		return
 	}
 	b = b[:0]
